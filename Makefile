@@ -1,0 +1,66 @@
+# Two virtual environments (see requirements/README.md):
+#   .venv-rasa  Python 3.10: Rasa 3.6 and the Vietnamese NLU components
+#   .venv       Python 3.11: action server, gateway, knowledge, tests
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+PY310 ?= $(PYENV_ROOT)/versions/3.10.13/bin/python3.10
+PY311 ?= $(PYENV_ROOT)/versions/3.11.7/bin/python3.11
+RASA_VENV := .venv-rasa
+APP_VENV := .venv
+RASA := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 $(RASA_VENV)/bin/rasa
+APP_PY := PYTHONPATH=$(CURDIR) $(APP_VENV)/bin/python
+MODEL := models/current.tar.gz
+TRAIN_DATA := nlu_data
+MODEL_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml) $(shell find nlu_data -name '*.yml') \
+	$(wildcard bot/components/*.py) knowledge/vietnamese.py knowledge/dossier_code.py \
+	knowledge/data/domain_words.txt
+
+.PHONY: help install run chat model test lint types validate-data pytest clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+install: $(RASA_VENV)/.installed $(APP_VENV)/.installed  ## create both virtual environments
+
+$(RASA_VENV)/.installed: requirements/rasa.lock
+	test -x $(RASA_VENV)/bin/python || $(PY310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check --no-deps -r requirements/rasa.lock
+	touch $@
+
+$(APP_VENV)/.installed: requirements/app.lock
+	test -x $(APP_VENV)/bin/python || $(PY311) -m venv $(APP_VENV)
+	$(APP_VENV)/bin/pip install -q --disable-pip-version-check --no-deps -r requirements/app.lock
+	touch $@
+
+knowledge/data/domain_words.txt: $(shell find nlu_data -name '*.yml') $(wildcard knowledge/data/procedures/*.yml) knowledge/build_domain_words.py | $(APP_VENV)/.installed
+	$(APP_PY) -m knowledge.build_domain_words
+
+model: $(MODEL)  ## train the Rasa model if it is missing or older than its inputs
+$(MODEL): $(MODEL_INPUTS) | $(RASA_VENV)/.installed
+	$(RASA) train --config bot/config.yml --domain bot/domain --data $(TRAIN_DATA) \
+		--out models --fixed-model-name current
+
+run: install model  ## start the assistant (SQLite) with the web chat and a terminal chat
+	$(APP_PY) -m server.stack
+
+validate-data: install  ## rasa data validate
+	$(RASA) data validate --config bot/config.yml --domain bot/domain --data $(TRAIN_DATA) --fail-on-warnings
+
+lint: install  ## ruff
+	$(APP_VENV)/bin/ruff check .
+	$(APP_VENV)/bin/ruff format --check .
+
+types: install  ## mypy
+	$(APP_PY) -m mypy
+
+pytest: install model  ## the test suites (NLU components in the Rasa venv, the rest in the app venv)
+	PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python -m pytest -q tests/bot
+	$(APP_PY) -m knowledge.validate
+	$(APP_PY) -m pytest -q --ignore=tests/bot tests
+
+test: lint types validate-data pytest  ## everything CI runs
+
+clean:  ## remove trained models and runtime data
+	rm -rf models var

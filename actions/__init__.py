@@ -1,0 +1,1 @@
+"""Rasa SDK custom actions; each module is one capability."""

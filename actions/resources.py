@@ -1,0 +1,27 @@
+"""Long-lived objects the actions share: catalogue, search, department contacts.
+
+Built on first use, from the one settings object, so importing an action module is cheap.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from knowledge.catalogue import Catalogue
+from knowledge.department import Department, load_department
+from knowledge.retrieval import ProcedureSearch
+from server.core.config import get_settings
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    return Catalogue(get_settings().catalogue_dir)
+
+
+@lru_cache(maxsize=1)
+def procedure_search() -> ProcedureSearch:
+    return ProcedureSearch(catalogue())
+
+
+def department() -> Department:
+    return load_department(get_settings().department_file)

@@ -1,0 +1,244 @@
+"""Vietnamese text analysis shared by the Rasa tokenizer and the catalogue retrieval.
+
+Citizens type the same words in many ways: with or without diacritics, decomposed (NFD)
+or composed Unicode, old or new tone placement ("hoà"/"hòa"), chat abbreviations ("ko",
+"dc", "cấp 3"). :func:`analyze` turns any of them into the same sequence of word *keys*
+(lower case, no diacritics, syllables of one word joined by "_"), while every word keeps
+its span in the original text so that entities still point at what the user wrote.
+
+Words are found with underthesea's word segmentation when the text carries diacritics.
+underthesea segments text without diacritics badly ("xin cap lai_bang tot nghiep"), so
+such text is split into the most probable words under a unigram model of the words
+underthesea found in this domain's own accented text, stripped of their diacritics; both
+spellings of a sentence then get the same keys in most cases.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DOMAIN_WORDS_FILE = Path(__file__).resolve().parent / "data" / "domain_words.txt"
+
+# A syllable: letters/digits (with combining marks, for NFD input), optionally joined by
+# . - / inside it so that codes such as "000.00.17.H10-240115-0001" stay one piece.
+_SYLLABLE = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+(?:[./-](?:[^\W_]|[\u0300-\u036f])+)*")
+_LETTERS_ONLY = re.compile(r"^(?:[^\W\d_]|[\u0300-\u036f])+$")
+_MAX_WORD_SYLLABLES = 4
+
+# How people shorten words in chat, keyed by the lower-case syllables they type (for
+# several syllables, without diacritics); the value is what they stand for. School levels
+# are rewritten to one canonical word so that "cấp 3", "c3" and "THPT" read the same.
+# Ambiguous ones stay out: "hs" is "học sinh" as often as "hồ sơ".
+REWRITES: dict[tuple[str, ...], str] = {
+    ("ko",): "không", ("k",): "không", ("kh",): "không", ("khg",): "không", ("kg",): "không",
+    ("hok",): "không", ("hong",): "không", ("hem",): "không", ("hk",): "không",
+    ("dc",): "được", ("đc",): "được", ("dk",): "đăng ký", ("đk",): "đăng ký",
+    ("bn",): "bao nhiêu", ("ntn",): "như thế nào", ("j",): "gì", ("z",): "vậy", ("v",): "vậy",
+    ("vs",): "với", ("mk",): "mình", ("mik",): "mình", ("mn",): "mọi người", ("ng",): "người",
+    ("r",): "rồi", ("bt",): "biết", ("bik",): "biết", ("cx",): "cũng", ("cug",): "cũng",
+    ("e",): "em", ("a",): "anh", ("c",): "chị", ("ck",): "chồng", ("vk",): "vợ",
+    ("ib",): "nhắn tin", ("tl",): "trả lời", ("onl",): "online", ("truc", "tuyen"): "online",
+    ("sdt",): "số điện thoại", ("sđt",): "số điện thoại", ("đt",): "điện thoại",
+    ("cccd",): "căn cước", ("cmnd",): "căn cước", ("cmt",): "căn cước",
+    ("gv",): "giáo viên", ("ph",): "phụ huynh", ("hsg",): "học sinh giỏi",
+    ("tn",): "tốt nghiệp", ("hsơ",): "hồ sơ", ("hso",): "hồ sơ", ("ttin",): "thông tin",
+    ("gddt",): "giáo dục đào tạo", ("gdđt",): "giáo dục đào tạo", ("sgd",): "sở giáo dục",
+    ("pgd",): "phòng giáo dục", ("ubnd",): "ủy ban nhân dân", ("tthc",): "thủ tục hành chính",
+    ("dvc",): "dịch vụ công", ("ptdtnt",): "dân tộc nội trú",
+    ("c3",): "thpt", ("cap", "3"): "thpt", ("cap", "ba"): "thpt",
+    ("trung", "hoc", "pho", "thong"): "thpt", ("pho", "thong", "trung", "hoc"): "thpt",
+    ("c2",): "thcs", ("cap", "2"): "thcs", ("cap", "hai"): "thcs",
+    ("trung", "hoc", "co", "so"): "thcs",
+    ("c1",): "tiểu học", ("cap", "1"): "tiểu học", ("cap", "mot"): "tiểu học",
+}  # fmt: skip
+_MAX_REWRITE = max(len(k) for k in REWRITES)
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a message: where it is in the original text and its normalized key."""
+
+    text: str
+    start: int
+    end: int
+    key: str
+
+
+@dataclass(frozen=True)
+class _Syllable:
+    start: int
+    end: int
+    accented: str  # NFC, lower case, standard tone placement
+    key: str  # ``accented`` without diacritics
+
+
+def strip_diacritics(text: str) -> str:
+    """'Bằng tốt nghiệp' -> 'Bang tot nghiep' (đ becomes d)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return without_marks.replace("đ", "d").replace("Đ", "D")
+
+
+def normalize_unicode(text: str) -> str:
+    """NFC form with control characters removed; what every channel should store."""
+    composed = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in composed if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+
+
+def has_diacritics(text: str) -> bool:
+    return strip_diacritics(text) != text
+
+
+@lru_cache(maxsize=1)
+def _underthesea() -> tuple[object, object]:
+    from underthesea import word_tokenize
+    from underthesea.pipeline.text_normalize import token_normalize
+
+    return word_tokenize, token_normalize
+
+
+def _accented(surface: str) -> str:
+    lowered = unicodedata.normalize("NFC", surface).lower()
+    if not has_diacritics(lowered):
+        return lowered
+    _, token_normalize = _underthesea()
+    return str(token_normalize(lowered))  # type: ignore[operator]
+
+
+def _syllables(text: str) -> list[_Syllable]:
+    found = []
+    for match in _SYLLABLE.finditer(text):
+        accented = _accented(match.group())
+        found.append(_Syllable(match.start(), match.end(), accented, strip_diacritics(accented)))
+    return found
+
+
+def _lookup_rewrite(syllables: Sequence[_Syllable], i: int) -> tuple[int, str] | None:
+    """Longest rewrite starting at ``i``: (syllables consumed, replacement)."""
+    for size in range(min(_MAX_REWRITE, len(syllables) - i), 0, -1):
+        window = syllables[i : i + size]
+        if size == 1:
+            found = REWRITES.get((window[0].accented,))
+        else:
+            found = REWRITES.get(tuple(s.key for s in window))
+        if found:
+            return size, found
+    return None
+
+
+def _expand(syllables: list[_Syllable]) -> list[_Syllable]:
+    """Apply :data:`REWRITES`; the new syllables keep the span of what was typed."""
+    expanded: list[_Syllable] = []
+    i = 0
+    while i < len(syllables):
+        rewrite = _lookup_rewrite(syllables, i)
+        if rewrite is None:
+            expanded.append(syllables[i])
+            i += 1
+            continue
+        size, replacement = rewrite
+        start, end = syllables[i].start, syllables[i + size - 1].end
+        for part in replacement.split():
+            expanded.append(_Syllable(start, end, part, strip_diacritics(part)))
+        i += size
+    return expanded
+
+
+@lru_cache(maxsize=1)
+def word_log_probs() -> dict[tuple[str, ...], float]:
+    """Unigram log-probabilities of the domain's words, without diacritics.
+
+    Counted on underthesea's segmentation of this domain's own accented text (see
+    :mod:`knowledge.build_domain_words`). A general word list such as Viet74K would glue
+    unrelated syllables once diacritics are gone ("bi mat" would become "bí mật"); counts
+    let a frequent reading ("mất" + "bằng") beat a rare one ("mặt bằng").
+    """
+    counts: dict[tuple[str, ...], int] = {}
+    if DOMAIN_WORDS_FILE.exists():
+        for line in DOMAIN_WORDS_FILE.read_text(encoding="utf-8").splitlines():
+            word, _, count = line.rpartition("\t")
+            parts = tuple(strip_diacritics(word.lower()).split())
+            if parts and count.isdigit():
+                counts[parts] = counts.get(parts, 0) + int(count)
+    total = sum(counts.values()) or 1
+    return {word: math.log(count / total) for word, count in counts.items()}
+
+
+def _segment_stripped(keys: Sequence[str]) -> list[int]:
+    """Word lengths (in syllables): the most probable split under the unigram model."""
+    log_probs = word_log_probs()
+    unknown = math.log(0.1 / (len(log_probs) + 1))  # an unseen single syllable
+    best = [0.0] + [-math.inf] * len(keys)
+    back = [0] * (len(keys) + 1)
+    for end in range(1, len(keys) + 1):
+        for size in range(1, min(_MAX_WORD_SYLLABLES, end) + 1):
+            word = tuple(keys[end - size : end])
+            score = log_probs.get(word, unknown if size == 1 else -math.inf)
+            if best[end - size] + score > best[end]:
+                best[end], back[end] = best[end - size] + score, size
+    lengths: list[int] = []
+    end = len(keys)
+    while end > 0:
+        lengths.append(back[end])
+        end -= back[end]
+    return lengths[::-1]
+
+
+def _segment_accented(accented: Sequence[str]) -> list[int]:
+    """Word lengths (in syllables) from underthesea's segmentation of accented text."""
+    word_tokenize, _ = _underthesea()
+    words = word_tokenize(" ".join(accented))  # type: ignore[operator]
+    lengths = [len(str(w).split()) for w in words]
+    if sum(lengths) != len(accented):  # underthesea re-split something: keep syllables
+        return [1] * len(accented)
+    return lengths
+
+
+def _segment(run: list[_Syllable], accented_text: bool) -> list[list[_Syllable]]:
+    if accented_text:
+        lengths = _segment_accented([s.accented for s in run])
+    else:
+        lengths = _segment_stripped([s.key for s in run])
+    words, i = [], 0
+    for size in lengths:
+        words.append(run[i : i + size])
+        i += size
+    return words
+
+
+def analyze(text: str) -> list[Word]:
+    """Split ``text`` into words with normalized keys and spans in ``text`` itself."""
+    typed = _syllables(text)
+    letters = [s for s in typed if _LETTERS_ONLY.match(s.accented)]
+    accented_count = sum(1 for s in letters if s.key != s.accented)
+    accented_text = accented_count >= max(1, round(0.3 * len(letters)))
+    syllables = _expand(typed)
+
+    words: list[list[_Syllable]] = []
+    run: list[_Syllable] = []
+    for syl in syllables:
+        if _LETTERS_ONLY.match(syl.accented):
+            run.append(syl)
+            continue
+        if run:
+            words.extend(_segment(run, accented_text))
+            run = []
+        words.append([syl])
+    if run:
+        words.extend(_segment(run, accented_text))
+
+    return [
+        Word(text[w[0].start : w[-1].end], w[0].start, w[-1].end, "_".join(s.key for s in w))
+        for w in words
+    ]
+
+
+def keys(text: str) -> list[str]:
+    """The normalized word keys of ``text``: what features and search indexes are built on."""
+    return [w.key for w in analyze(text)]

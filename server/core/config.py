@@ -1,0 +1,31 @@
+"""Every setting of the app side, read once from the environment (or a ``.env`` file).
+
+The README lists them. Paths default to folders inside the checkout so that the embedded
+default (SQLite, no other server) runs with no configuration at all.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'assistant.db'}"
+    catalogue_dir: Path = ROOT / "knowledge" / "data" / "procedures"
+    department_file: Path = ROOT / "knowledge" / "data" / "department.yml"
+    rasa_timeout_s: float = 30.0
+    max_message_chars: int = 2000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,73 @@
+"""The app database: SQLite file by default, PostgreSQL by setting DATABASE_URL.
+
+Holds what staff need to see and nothing Rasa already keeps: the (masked) chat log,
+requests for a human officer, and satisfaction ratings.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    func,
+    text,
+)
+
+from server.core.config import get_settings
+
+metadata = MetaData()
+
+chat_messages = Table(
+    "chat_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("sender_hash", String(64), nullable=False, index=True),
+    Column("direction", String(3), nullable=False),  # "in" from citizen, "out" from bot
+    Column("text", Text, nullable=False),  # personal data masked
+    Column("intent", String(64)),
+)
+
+handoff_requests = Table(
+    "handoff_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    Column("sender_hash", String(64), nullable=False, index=True),
+    Column("procedure_id", String(120)),
+    Column("last_message", Text),  # masked
+    Column("status", String(20), nullable=False, server_default="open"),
+)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(url, pool_pre_ping=True)
+
+
+@lru_cache(maxsize=1)
+def engine() -> Engine:
+    eng = make_engine(get_settings().database_url)
+    metadata.create_all(eng)
+    return eng
+
+
+def is_up() -> bool:
+    try:
+        with engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "down" for the health check
+        return False

@@ -1,0 +1,74 @@
+"""The procedure actions, run on trackers as Rasa would send them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.procedures import REPHRASE, ActionAnswerProcedure, ActionDefaultFallback
+from tests.actions.conftest import make_tracker
+
+COPY_ID = "cap-ban-sao-van-bang-tu-so-goc"
+
+
+async def run(action: Any, tracker: Any) -> tuple[list[dict[str, Any]], list[Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+async def test_lost_diploma_question_is_answered_from_the_catalogue() -> None:
+    tracker = make_tracker("mẹ em bị mất bằng tốt nghiệp cấp 3 thì xin lại ở đâu", "ask_procedure")
+    messages, events = await run(ActionAnswerProcedure(), tracker)
+    assert events == [SlotSet("procedure_id", COPY_ID)]
+    (message,) = messages
+    assert "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc" in message["text"]
+    titles = [b["title"] for b in message["buttons"]]
+    assert "Giấy tờ cần chuẩn bị" in titles
+
+
+async def test_same_question_without_diacritics() -> None:
+    tracker = make_tracker("me em bi mat bang tot nghiep cap 3 thi xin lai o dau", "ask_procedure")
+    _, events = await run(ActionAnswerProcedure(), tracker)
+    assert events == [SlotSet("procedure_id", COPY_ID)]
+
+
+async def test_follow_up_question_uses_the_procedure_under_discussion() -> None:
+    tracker = make_tracker("mất bao lâu vậy?", "ask_processing_time", {"procedure_id": COPY_ID})
+    messages, events = await run(ActionAnswerProcedure(), tracker)
+    assert events == [SlotSet("procedure_id", COPY_ID)]
+    assert "thời hạn giải quyết" in messages[0]["text"].lower()
+    assert "15 giờ" in messages[0]["text"]
+
+
+async def test_documents_list_every_document_of_the_record() -> None:
+    tracker = make_tracker("/ask_documents", "ask_documents", {"procedure_id": COPY_ID})
+    messages, _ = await run(ActionAnswerProcedure(), tracker)
+    text = messages[0]["text"]
+    assert "1. Đơn đề nghị cấp bản sao" in text
+    assert "Phong bì dán tem" in text
+
+
+async def test_button_choice_wins_over_context() -> None:
+    entities = [{"entity": "procedure_id", "value": COPY_ID}]
+    payload = f'/choose_procedure{{"procedure_id": "{COPY_ID}"}}'
+    tracker = make_tracker(payload, "choose_procedure", {"procedure_id": "x"}, entities)
+    _, events = await run(ActionAnswerProcedure(), tracker)
+    assert events == [SlotSet("procedure_id", COPY_ID)]
+
+
+async def test_nothing_matching_asks_to_rephrase_and_sets_nothing() -> None:
+    tracker = make_tracker("xyz qwerty", "ask_procedure")
+    messages, events = await run(ActionAnswerProcedure(), tracker)
+    assert events == []
+    assert messages[0]["text"] == REPHRASE
+
+
+async def test_fallback_never_answers_it_offers_choices() -> None:
+    tracker = make_tracker("bằng tốt nghiệp", "nlu_fallback")
+    messages, events = await run(ActionDefaultFallback(), tracker)
+    assert events == []
+    assert messages[0]["buttons"], "the closest procedures are offered as buttons"
+    assert all(b["payload"].startswith("/choose_procedure") for b in messages[0]["buttons"])

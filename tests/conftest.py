@@ -1,0 +1,25 @@
+"""Shared fixtures. The end-to-end fixture starts the real stack (trained model, action
+server, gateway) on test ports; it is session-scoped because Rasa takes a while to load."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TEST_PORTS = {"rasa": 15005, "actions": 15055, "gateway": 18000}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    from server.stack import Ports, Stack
+
+    var_dir: Path = tmp_path_factory.mktemp("stack")
+    extra = {"DATABASE_URL": f"sqlite:///{var_dir / 'assistant.db'}"}
+    running = Stack(ports=Ports(**TEST_PORTS), var_dir=var_dir, extra_env=extra)
+    running.start()
+    os.environ["TEST_STACK_VAR"] = str(var_dir)
+    yield running
+    running.stop()

@@ -1,0 +1,92 @@
+"""End to end through the real stack: gateway -> Rasa (trained model) -> action server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+
+def say(stack: Any, sender: str, message: str) -> list[dict[str, Any]]:
+    response = httpx.post(
+        f"{stack.gateway_url}/api/chat",
+        json={"sender": sender, "message": message},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    messages: list[dict[str, Any]] = response.json()["messages"]
+    assert messages, f"no answer to {message!r}"
+    return messages
+
+
+def text_of(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def test_health_reports_every_part_up(stack: Any) -> None:
+    body = httpx.get(f"{stack.gateway_url}/api/health", timeout=10).json()
+    assert body == {"status": "ok", "rasa": True, "action_server": True, "database": True}
+
+
+def test_greeting_diploma_question_follow_up_goodbye(stack: Any) -> None:
+    sender = "e2e-diploma"
+    assert "em chào" in text_of(say(stack, sender, "Xin chào ạ")).lower()
+
+    answer = say(stack, sender, "mẹ em bị mất bằng tốt nghiệp cấp 3 thì xin lại ở đâu ạ")
+    assert "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc" in text_of(answer)
+    titles = [b["title"] for m in answer for b in m.get("buttons", [])]
+    assert "Giấy tờ cần chuẩn bị" in titles
+
+    documents = say(stack, sender, "cần chuẩn bị giấy tờ gì")
+    assert "Đơn đề nghị cấp bản sao văn bằng" in text_of(documents)
+
+    duration = say(stack, sender, "mat bao lau vay")
+    assert "thời hạn giải quyết" in text_of(duration).lower()
+
+    assert "chúc anh/chị" in text_of(say(stack, sender, "vậy thôi, tạm biệt nhé")).lower()
+
+
+def test_question_without_diacritics_finds_the_same_procedure(stack: Any) -> None:
+    answer = say(stack, "e2e-nodiacritics", "toi bi mat bang tot nghiep thpt, xin lai the nao")
+    assert "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc" in text_of(answer)
+
+
+def test_handoff_gives_the_hotline(stack: Any) -> None:
+    assert "Đường dây nóng" in text_of(say(stack, "e2e-human", "cho tôi gặp cán bộ"))
+
+
+def test_out_of_scope_points_to_the_national_portal(stack: Any) -> None:
+    answer = text_of(say(stack, "e2e-oos", "tôi muốn đăng ký biển số xe máy"))
+    assert "dichvucong.gov.vn" in answer
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [
+        ({"sender": "x", "message": ""}, 422),
+        ({"sender": "x", "message": "   \n\t "}, 422),
+        ({"sender": "x", "message": "a" * 10_000}, 413),
+        ({"sender": "", "message": "chào"}, 422),
+        ({"sender": "bad sender/../", "message": "chào"}, 422),
+        ({"message": "chào"}, 422),
+    ],
+)
+def test_bad_input_gets_a_clear_http_error(
+    stack: Any, payload: dict[str, Any], status: int
+) -> None:
+    response = httpx.post(f"{stack.gateway_url}/api/chat", json=payload, timeout=30)
+    assert response.status_code == status
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("message", ["😀😀😀", "\x00\x01binary\xff", "?????", "ｈｅｌｌｏ"])
+def test_odd_input_still_gets_an_answer(stack: Any, message: str) -> None:
+    assert say(stack, "e2e-odd", message)
+
+
+def test_web_page_is_served(stack: Any) -> None:
+    page = httpx.get(f"{stack.gateway_url}/", timeout=10)
+    assert page.status_code == 200
+    assert "Trợ lý thủ tục hành chính" in page.text
+    assert httpx.get(f"{stack.gateway_url}/chat.js", timeout=10).status_code == 200

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from knowledge.vietnamese import analyze, keys, normalize_unicode, strip_diacritics
+
+
+def test_strip_diacritics_handles_d_bar_and_nfd() -> None:
+    assert strip_diacritics("Đăng ký dự thi") == "Dang ky du thi"
+    assert strip_diacritics(unicodedata.normalize("NFD", "trường")) == "truong"
+
+
+def test_old_and_new_tone_placement_read_the_same() -> None:
+    assert keys("hoà") == keys("hòa") == ["hoa"]
+
+
+def test_normalize_unicode_composes_and_drops_control_characters() -> None:
+    assert normalize_unicode(unicodedata.normalize("NFD", "bằng") + "\x00\u200b") == "bằng"
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "mẹ em bị mất bằng tốt nghiệp cấp 3",
+        "me em bi mat bang tot nghiep cap 3",
+        "mẹ e bị mất bằng tn c3",
+        unicodedata.normalize("NFD", "Mẹ em bị mất bằng tốt nghiệp THPT"),
+    ],
+)
+def test_key_syllables_survive_every_spelling(variant: str) -> None:
+    # Without diacritics, segmentation may differ ("mất bằng" vs "mặt bằng" both read
+    # "mat bang"), but the syllables and the canonical school level are always there.
+    found = keys(variant)
+    syllables = {part for key in found for part in key.split("_")}
+    assert {"mat", "bang", "tot", "nghiep"} <= syllables
+    assert "thpt" in found
+
+
+def test_words_keep_spans_of_the_original_text() -> None:
+    text = "  Hồ sơ 000.00.17.H10-240115-0001 nộp onl đc ko?"
+    for word in analyze(text):
+        assert text[word.start : word.end] == word.text
+    assert "000.00.17.h10-240115-0001" in keys(text)
+
+
+@pytest.mark.parametrize("junk", ["", "   ", "😀🎉", "???!!!", "\x00\x01"])
+def test_junk_gives_no_words(junk: str) -> None:
+    assert analyze(junk) == []
+
+
+def test_long_input_is_handled() -> None:
+    assert len(keys("thủ tục chuyển trường " * 500)) >= 1000
