@@ -17,7 +17,7 @@ MODEL_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml) $(shell find nlu_dat
 	$(wildcard bot/components/*.py) knowledge/vietnamese.py knowledge/dossier_code.py \
 	knowledge/data/domain_words.txt
 
-.PHONY: help install run chat model test lint types validate-data pytest clean
+.PHONY: help install run model test lint types validate-data pytest eval clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ pytest: install model  ## the test suites (NLU components in the Rasa venv, the 
 	$(APP_PY) -m pytest -q --ignore=tests/bot tests
 
 test: lint types validate-data pytest  ## everything CI runs
+
+eval: install  ## retrieval accuracy on the held-out citizen questions
+	$(APP_PY) -m knowledge.eval.evaluate
 
 clean:  ## remove trained models and runtime data
 	rm -rf models var
