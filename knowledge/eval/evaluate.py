@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from knowledge.catalogue import Catalogue
-from knowledge.retrieval import ProcedureSearch
+from knowledge.retrieval import ProcedureSearch, build_search
 from knowledge.vietnamese import REWRITES, has_diacritics, keys
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -74,7 +74,9 @@ def evaluate(search: ProcedureSearch, questions: list[Question]) -> dict[str, ob
             misses.append({"q": item.q, "expected": item.expected, "got": ranked})
     elapsed_ms = (time.perf_counter() - started) * 1000 / max(1, len(questions))
     return {
-        "method": "bm25",
+        "method": f"hybrid ({search.encoder.name}, dense weight {search.dense_weight})"
+        if search.encoder is not None
+        else "bm25",
         "scores": {name: score.as_dict() for name, score in scores.items()},
         "mean_latency_ms": round(elapsed_ms, 2),
         "misses": misses,
@@ -85,14 +87,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--report", type=Path, default=REPORT)
+    parser.add_argument("--model", help="embedding model (default: EMBEDDING_MODEL setting)")
+    parser.add_argument("--dense-weight", type=float, help="default: DENSE_WEIGHT setting")
+    parser.add_argument("--lexical-only", action="store_true", help="BM25 alone")
     args = parser.parse_args()
+    from server.core.config import get_settings
+
+    settings = get_settings()
+    model = "" if args.lexical_only else (args.model or settings.embedding_model)
+    weight = settings.dense_weight if args.dense_weight is None else args.dense_weight
     catalogue = Catalogue()
     questions = load_questions(args.questions)
     unknown = {q.expected for q in questions} - {p.id for p in catalogue.all()}
     if unknown:
         raise SystemExit(f"questions expect unknown procedures: {sorted(unknown)}")
     keys("khởi động")  # load underthesea before timing
-    report = evaluate(ProcedureSearch(catalogue), questions)
+    report = evaluate(build_search(catalogue, model, weight), questions)
     for miss in report["misses"]:  # type: ignore[attr-defined]
         print(f"MISS {miss['expected']:<45} got {miss['got'][:1]}  | {miss['q']}")
     print(f"\nretrieval: {report['method']}, {len(questions)} held-out questions")

@@ -1,5 +1,18 @@
 """Retrieval of catalogue records from free-form questions."""
 
+from knowledge.catalogue import Catalogue
 from knowledge.retrieval.search import ProcedureSearch, SearchHit
 
-__all__ = ["ProcedureSearch", "SearchHit"]
+
+def build_search(
+    catalogue: Catalogue, embedding_model: str, dense_weight: float
+) -> ProcedureSearch:
+    """Hybrid search when a model is named, lexical only when ``embedding_model`` is empty."""
+    if not embedding_model:
+        return ProcedureSearch(catalogue)
+    from knowledge.retrieval.dense import DenseEncoder
+
+    return ProcedureSearch(catalogue, DenseEncoder(embedding_model), dense_weight)
+
+
+__all__ = ["ProcedureSearch", "SearchHit", "build_search"]

@@ -1,9 +1,11 @@
 """Finds the procedures a citizen's words are about.
 
-Lexical search (BM25) runs over word keys from :mod:`knowledge.vietnamese`, i.e. over
-diacritic-free, segmented text, so that a question typed without diacritics matches as
-well as one typed with them. Each compound key also contributes its syllables, which
-keeps a match when two spellings were segmented differently.
+Hybrid retrieval. Lexical search (BM25) runs over word keys from :mod:`knowledge.vietnamese`,
+i.e. over diacritic-free, segmented text, so that a question typed without diacritics
+matches as well as one typed with them; each compound key also contributes its syllables,
+which keeps a match when two spellings were segmented differently. Dense search (an e5
+sentence embedding, see :mod:`knowledge.retrieval.dense`) matches meaning where the words
+differ ("thất lạc" / "bị mất"). Each is scaled to [0, 1] per query and the two are mixed.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from knowledge.catalogue import Catalogue, Snapshot
 from knowledge.models import Procedure
 from knowledge.retrieval.bm25 import BM25
+from knowledge.retrieval.dense import DenseEncoder
 from knowledge.vietnamese import keys
 
 # Words that say nothing about *which* procedure is meant: function words, and the words
@@ -44,35 +50,86 @@ def procedure_text(p: Procedure) -> str:
     return "\n".join([p.name, p.name, p.short_name, *p.situations, *p.keywords])
 
 
+def procedure_passages(p: Procedure) -> list[str]:
+    """The texts embedded for dense search; a procedure scores its best passage."""
+    return [p.name, *p.situations]
+
+
 @dataclass(frozen=True)
 class SearchHit:
     procedure: Procedure
-    score: float
+    score: float  # hybrid score in [0, 1]
+    lexical: float  # raw BM25 score: 0 means no word in common
+    dense: float  # cosine similarity of the best passage (0 without a dense model)
+
+
+@dataclass(frozen=True)
+class _Index:
+    snapshot: Snapshot
+    ids: list[str]
+    bm25: BM25
+    passage_owner: NDArray[np.int64]  # procedure index of each passage
+    passage_vectors: NDArray[np.float32] | None
+
+
+def _scaled(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.zeros_like(values)
 
 
 class ProcedureSearch:
     """Ranks catalogue records for a question; re-indexes when the catalogue changes."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(
+        self, catalogue: Catalogue, encoder: DenseEncoder | None = None, dense_weight: float = 0.5
+    ) -> None:
         self.catalogue = catalogue
+        self.encoder = encoder
+        self.dense_weight = dense_weight if encoder is not None else 0.0
         self._lock = threading.Lock()
-        self._indexed: Snapshot | None = None
-        self._ids: list[str] = []
-        self._bm25: BM25 | None = None
+        self._index: _Index | None = None
 
-    def _index(self) -> tuple[Snapshot, list[str], BM25]:
+    def _current(self) -> _Index:
         snapshot = self.catalogue.snapshot()
         with self._lock:
-            if self._indexed is not snapshot or self._bm25 is None:
-                ids = sorted(snapshot.procedures)
-                docs = [index_terms(procedure_text(snapshot.procedures[i])) for i in ids]
-                self._ids, self._bm25, self._indexed = ids, BM25(docs), snapshot
-            return snapshot, self._ids, self._bm25
+            if self._index is None or self._index.snapshot is not snapshot:
+                self._index = self._build(snapshot)
+            return self._index
+
+    def _build(self, snapshot: Snapshot) -> _Index:
+        ids = sorted(snapshot.procedures)
+        records = [snapshot.procedures[i] for i in ids]
+        bm25 = BM25([index_terms(procedure_text(p)) for p in records])
+        owners, texts = [], []
+        for n, record in enumerate(records):
+            for passage in procedure_passages(record):
+                owners.append(n)
+                texts.append(passage)
+        vectors = self.encoder.passages(texts) if self.encoder is not None else None
+        return _Index(snapshot, ids, bm25, np.asarray(owners, dtype=np.int64), vectors)
 
     def search(self, query: str, k: int = 5) -> list[SearchHit]:
-        snapshot, ids, bm25 = self._index()
+        index = self._current()
         terms = index_terms(query)
         if not terms:
             return []
-        scored = sorted(zip(bm25.scores(terms), ids, strict=True), key=lambda x: (-x[0], x[1]))
-        return [SearchHit(snapshot.procedures[i], s) for s, i in scored[:k] if s > 0]
+        lexical = np.asarray(index.bm25.scores(terms), dtype=np.float64)
+        if not lexical.any():
+            return []
+        dense = np.zeros(len(index.ids))
+        if self.encoder is not None and index.passage_vectors is not None:
+            similarity = index.passage_vectors @ self.encoder.query(query)
+            dense = np.full(len(index.ids), -1.0)
+            np.maximum.at(dense, index.passage_owner, similarity)
+        w = self.dense_weight
+        combined = (1 - w) * _scaled(lexical) + w * _scaled(dense)
+        order = sorted(range(len(index.ids)), key=lambda i: (-combined[i], index.ids[i]))
+        return [
+            SearchHit(
+                index.snapshot.procedures[index.ids[i]],
+                float(combined[i]),
+                float(lexical[i]),
+                float(dense[i]),
+            )
+            for i in order[:k]
+        ]

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'var' / 'assistant.db'}"
     catalogue_dir: Path = ROOT / "knowledge" / "data" / "procedures"
     department_file: Path = ROOT / "knowledge" / "data" / "department.yml"
+    # Sentence-embedding model for dense retrieval: a folder or a Hugging Face name;
+    # empty = lexical search only. The default is built by `make` (see README).
+    embedding_model: str = str(ROOT / "models" / "e5-small-edu")
+    dense_weight: float = 0.7  # chosen on a validation split of the training pairs
     rasa_timeout_s: float = 30.0
     max_message_chars: int = 2000
 

@@ -7,8 +7,6 @@ from typing import Any
 import pytest
 from rasa_sdk import Tracker
 
-from actions import resources
-
 
 @pytest.fixture(autouse=True)
 def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -19,8 +17,6 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'test.db'}")
     get_settings.cache_clear()
     db.engine.cache_clear()
-    resources.catalogue.cache_clear()
-    resources.procedure_search.cache_clear()
     yield
     get_settings.cache_clear()
     db.engine.cache_clear()
