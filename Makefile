@@ -17,7 +17,7 @@ MODEL_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml) $(shell find nlu_dat
 	$(wildcard bot/components/*.py) knowledge/vietnamese.py knowledge/dossier_code.py \
 	knowledge/data/domain_words.txt
 
-.PHONY: help install run model embeddings test lint types validate-data pytest eval clean
+.PHONY: help install run model embeddings test test-stories lint types validate-data pytest eval clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -70,7 +70,11 @@ pytest: install model  ## the test suites (NLU components in the Rasa venv, the 
 	$(APP_PY) -m knowledge.validate
 	$(APP_PY) -m pytest -q --ignore=tests/bot tests
 
-test: lint types validate-data pytest  ## everything CI runs
+test-stories: install model  ## conversation tests: rasa test on tests/rasa/*.yml stories
+	$(RASA) test core --model $(MODEL) --stories tests/rasa --fail-on-prediction-errors \
+		--out var/rasa-test
+
+test: lint types validate-data test-stories pytest  ## everything CI runs
 
 eval: install $(EDU_E5)  ## retrieval accuracy on the held-out citizen questions
 	$(APP_PY) -m knowledge.eval.evaluate $(ARGS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import resources
@@ -49,4 +49,4 @@ class ActionHandoff(Action):
             tracker.latest_message.get("text") or "",
         )
         dispatcher.utter_message(text=contact_text())
-        return []
+        return [SlotSet("handed_off", True)]

@@ -2,35 +2,47 @@
 
 The NLU intent says *what* the citizen asks (the aspect); *which* procedure comes from a
 button they pressed, from catalogue search over their words, or from the conversation so
-far ("mất bao lâu?" after talking about a diploma copy).
+far ("mất bao lâu?" after talking about a diploma copy). When search leaves close
+candidates, the clarification form asks the one question that separates them
+(see :mod:`actions.clarify`); when nothing separates them, the candidates become buttons.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import resources
 from actions.answers import Aspect, aspect_buttons, procedure_buttons, render
+from actions.clarify import FACETS, UNKNOWN, facet_value, match_answer, options, separating_facet
 from knowledge.models import Procedure
 from knowledge.retrieval import SearchHit
 
 MIN_LEXICAL = 2.5  # BM25 score below which the words barely touch the procedure
 MIN_GAP = 0.15  # hybrid score lead over the runner-up needed to answer without asking
+CANDIDATE_GAP = 0.3  # candidates for the separating question score this close to the best
 MAX_CHOICES = 3
 REPHRASE = (
     "Dạ, em chưa hiểu rõ ý anh/chị. Anh/chị mô tả giúp em trường hợp cụ thể hơn được không ạ? "
     'Ví dụ: "con tôi cần chuyển trường cấp 2 sang tỉnh khác".'
 )
+CLARIFY_SLOTS = ("candidate_ids", "clarify_facet", "clarify_answer", "pending_aspect")
 
 
 def confident(hits: list[SearchHit]) -> bool:
     if not hits or hits[0].lexical < MIN_LEXICAL:
         return False
     return len(hits) == 1 or hits[0].score - hits[1].score >= MIN_GAP
+
+
+def close_candidates(hits: list[SearchHit]) -> list[Procedure]:
+    if not hits or hits[0].lexical < MIN_LEXICAL:
+        return []
+    return [h.procedure for h in hits if h.score >= hits[0].score - CANDIDATE_GAP]
 
 
 def _aspect(tracker: Tracker) -> Aspect:
@@ -46,9 +58,22 @@ def _chosen(tracker: Tracker) -> Procedure | None:
     return resources.catalogue().get(chosen_id) if chosen_id else None
 
 
-def _offer(dispatcher: CollectingDispatcher, hits: list[SearchHit], question: str) -> None:
-    choices = [h.procedure for h in hits[:MAX_CHOICES]]
-    dispatcher.utter_message(text=question, buttons=procedure_buttons(choices))
+def _offer(dispatcher: CollectingDispatcher, choices: list[Procedure], question: str) -> None:
+    dispatcher.utter_message(text=question, buttons=procedure_buttons(choices[:MAX_CHOICES]))
+
+
+def _reset_clarification() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in CLARIFY_SLOTS] + [SlotSet("clarify_needed", False)]
+
+
+def _answer(
+    dispatcher: CollectingDispatcher, procedure: Procedure, aspect: Aspect
+) -> list[EventType]:
+    dispatcher.utter_message(
+        text=render(procedure, aspect, resources.department()),
+        buttons=aspect_buttons(exclude=aspect),
+    )
+    return [SlotSet("procedure_id", procedure.id), *_reset_clarification()]
 
 
 class ActionAnswerProcedure(Action):
@@ -56,31 +81,99 @@ class ActionAnswerProcedure(Action):
         return "action_answer_procedure"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.get_slot("clarify_answer"):
+            return self._after_clarification(dispatcher, tracker)
         aspect = _aspect(tracker)
         text = tracker.latest_message.get("text") or ""
         current = resources.catalogue().get(tracker.get_slot("procedure_id") or "")
-        procedure = _chosen(tracker)
-        hits: list[SearchHit] = []
-        if procedure is None and not text.startswith("/"):
-            hits = resources.procedure_search().search(text, k=MAX_CHOICES)
-            if confident(hits) and (current is None or aspect is Aspect.overview
-                                    or hits[0].lexical >= 2 * MIN_LEXICAL):  # fmt: skip
-                procedure = hits[0].procedure
-        if procedure is None and current is not None and aspect is not Aspect.overview:
-            procedure = current
-        if procedure is None:
-            if hits:
-                _offer(dispatcher, hits, "Dạ, anh/chị đang hỏi về thủ tục nào dưới đây ạ?")
-            else:
-                dispatcher.utter_message(text=REPHRASE)
-            return []
-        dispatcher.utter_message(
-            text=render(procedure, aspect, resources.department()),
-            buttons=aspect_buttons(exclude=aspect),
-        )
-        return [SlotSet("procedure_id", procedure.id)]
+        chosen = _chosen(tracker)
+        if chosen is not None:
+            return _answer(dispatcher, chosen, aspect)
+        hits = [] if text.startswith("/") else resources.procedure_search().search(text, k=5)
+        switching = current is None or aspect is Aspect.overview
+        if confident(hits) and (switching or hits[0].lexical >= 2 * MIN_LEXICAL):
+            return _answer(dispatcher, hits[0].procedure, aspect)
+        if current is not None and aspect is not Aspect.overview:
+            return _answer(dispatcher, current, aspect)
+        candidates = close_candidates(hits)
+        separation = separating_facet(candidates) if len(candidates) > 1 else None
+        if separation is not None:
+            facet, candidates = separation
+            return [
+                SlotSet("candidate_ids", [c.id for c in candidates]),
+                SlotSet("clarify_facet", facet),
+                SlotSet("pending_aspect", aspect.value),
+                SlotSet("clarify_needed", True),
+            ]
+        if hits and hits[0].lexical >= MIN_LEXICAL:
+            _offer(
+                dispatcher,
+                [h.procedure for h in hits],
+                "Dạ, anh/chị đang hỏi về thủ tục nào dưới đây ạ?",
+            )
+        else:
+            dispatcher.utter_message(text=REPHRASE)
+        return [SlotSet("clarify_needed", False)]
+
+    def _after_clarification(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[EventType]:
+        catalogue = resources.catalogue()
+        candidates = [p for i in tracker.get_slot("candidate_ids") or [] if (p := catalogue.get(i))]
+        facet = tracker.get_slot("clarify_facet") or ""
+        answer = tracker.get_slot("clarify_answer")
+        aspect = Aspect(tracker.get_slot("pending_aspect") or Aspect.overview.value)
+        matched = [c for c in candidates if facet in FACETS and facet_value(c, facet) == answer]
+        if len(matched) == 1:
+            return _answer(dispatcher, matched[0], aspect)
+        _offer(dispatcher, matched or candidates, "Dạ, anh/chị chọn giúp em thủ tục phù hợp ạ:")
+        return _reset_clarification()
+
+
+class ActionAskClarifyAnswer(Action):
+    """The form's question: asked from the facet that separates the candidates."""
+
+    def name(self) -> str:
+        return "action_ask_clarify_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        facet = tracker.get_slot("clarify_facet") or ""
+        catalogue = resources.catalogue()
+        candidates = [p for i in tracker.get_slot("candidate_ids") or [] if (p := catalogue.get(i))]
+        if facet not in FACETS or not candidates:
+            return [SlotSet("clarify_answer", UNKNOWN)]
+        spec = FACETS[facet]
+        buttons = [
+            {"title": spec.labels[v], "payload": spec.labels[v]} for v in options(facet, candidates)
+        ]
+        dispatcher.utter_message(text=spec.question, buttons=buttons)
+        return []
+
+
+class ValidateClarifyForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_clarify_form"
+
+    def validate_clarify_answer(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        facet = tracker.get_slot("clarify_facet") or ""
+        catalogue = resources.catalogue()
+        candidates = [p for i in tracker.get_slot("candidate_ids") or [] if (p := catalogue.get(i))]
+        if facet not in FACETS:
+            return {"clarify_answer": UNKNOWN}
+        value = match_answer(facet, str(slot_value or ""), options(facet, candidates))
+        # An answer we cannot map ends the form too: the candidates then become buttons,
+        # which is better than asking the same question again.
+        return {"clarify_answer": value or UNKNOWN}
 
 
 class ActionDefaultFallback(Action):
@@ -91,12 +184,16 @@ class ActionDefaultFallback(Action):
         return "action_default_fallback"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         hits = resources.procedure_search().search(text, k=MAX_CHOICES)
         if hits and hits[0].lexical >= MIN_LEXICAL:
-            _offer(dispatcher, hits, "Dạ, em chưa chắc đã hiểu đúng. Có phải anh/chị hỏi về:")
+            _offer(
+                dispatcher,
+                [h.procedure for h in hits],
+                "Dạ, em chưa chắc đã hiểu đúng. Có phải anh/chị hỏi về:",
+            )
         else:
             dispatcher.utter_message(text=REPHRASE)
         return []

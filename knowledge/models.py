@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
@@ -89,6 +90,19 @@ class Channels(Strict):
     desk_note: str | None = None
 
 
+class Facets(Strict):
+    """Attributes that tell close procedures apart; the assistant asks about the first facet
+    on which the candidate procedures differ (e.g. THCS or THPT, lost or wrong diploma)."""
+
+    diploma_problem: Literal["lost", "wrong_info"] | None = None
+    exam: Literal["graduation", "grade10"] | None = None
+    student_origin: Literal["domestic", "returning", "foreign"] | None = None
+    school_level: Literal["mam_non", "tieu_hoc", "thcs", "thpt"] | None = None
+    stage: Literal["founding", "operating", "reopening", "restructuring", "dissolution"] | None = (
+        None
+    )
+
+
 class Procedure(Strict):
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="Stable slug = file name")
     code: str | None = Field(
@@ -117,6 +131,7 @@ class Procedure(Strict):
         default_factory=list, description="Facts not confirmed by a source: say so, never invent"
     )
     notes: list[str] = Field(default_factory=list, description="Advice shown with the answer")
+    facets: Facets = Field(default_factory=Facets)
 
     @field_validator("situations", "keywords", "applicants", "steps", "legal_basis")
     @classmethod

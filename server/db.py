@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Engine,
@@ -48,6 +49,16 @@ handoff_requests = Table(
     Column("procedure_id", String(120)),
     Column("last_message", Text),  # masked
     Column("status", String(20), nullable=False, server_default="open"),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    Column("sender_hash", String(64), nullable=False, index=True),
+    Column("procedure_id", String(120)),
+    Column("satisfied", Boolean, nullable=False),
 )
 
 

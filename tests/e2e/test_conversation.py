@@ -90,3 +90,30 @@ def test_web_page_is_served(stack: Any) -> None:
     assert page.status_code == 200
     assert "Trợ lý thủ tục hành chính" in page.text
     assert httpx.get(f"{stack.gateway_url}/chat.js", timeout=10).status_code == 200
+
+
+def test_ambiguous_transfer_asks_the_separating_question(stack: Any) -> None:
+    sender = "e2e-clarify"
+    question = say(stack, sender, "con tôi muốn chuyển trường về quê thì làm thủ tục gì")
+    assert "cấp học nào" in text_of(question)
+    titles = [b["title"] for m in question for b in m.get("buttons", [])]
+    assert "THCS (cấp 2)" in titles and "THPT (cấp 3)" in titles
+    answer = text_of(say(stack, sender, "chau dang hoc lop 8"))
+    assert "chuyển trường" in answer.lower() and "THCS" in answer
+
+
+def test_lost_or_wrong_diploma_is_asked_when_unclear(stack: Any) -> None:
+    sender = "e2e-diploma-problem"
+    question = text_of(say(stack, sender, "tôi cần làm thủ tục về bằng tốt nghiệp cấp 3"))
+    assert "bị mất" in question and "ghi sai" in question
+    answer = text_of(say(stack, sender, "bị mất rồi"))
+    assert "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc" in answer
+
+
+def test_rating_after_help_is_offered_and_stored(stack: Any) -> None:
+    sender = "e2e-rating"
+    say(stack, sender, "phúc khảo bài thi tốt nghiệp thpt thế nào")
+    offer = say(stack, sender, "cảm ơn em nhé")
+    payloads = [b["payload"] for m in offer for b in m.get("buttons", [])]
+    assert '/rate{"rating": "hai_long"}' in payloads
+    assert "cảm ơn anh/chị đã đánh giá" in text_of(say(stack, sender, payloads[0]))
