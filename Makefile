@@ -17,7 +17,7 @@ MODEL_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml) $(shell find nlu_dat
 	$(wildcard bot/components/*.py) knowledge/vietnamese.py knowledge/dossier_code.py \
 	knowledge/data/domain_words.txt
 
-.PHONY: help install run model embeddings test test-stories lint types validate-data pytest eval clean
+.PHONY: help install run model embeddings test test-stories bench-nlu lint types validate-data pytest eval clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -75,6 +75,10 @@ test-stories: install model  ## conversation tests: rasa test on tests/rasa/*.ym
 		--out var/rasa-test
 
 test: lint types validate-data test-stories pytest  ## everything CI runs
+
+bench-nlu: install  ## NLU benchmark: our pipeline vs Rasa's stock one (writes docs/ and README)
+	PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 \
+		$(RASA_VENV)/bin/python -m bot.benchmark.run
 
 eval: install $(EDU_E5)  ## retrieval accuracy on the held-out citizen questions
 	$(APP_PY) -m knowledge.eval.evaluate $(ARGS)

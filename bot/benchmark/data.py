@@ -1,4 +1,5 @@
-"""Reads the held-out NLU test split (tests/nlu/*.yml), kept apart from training data."""
+"""Reads Rasa NLU YAML examples with their entity spans; the held-out test split lives in
+tests/nlu/*.yml, apart from the training data. Plain Python, so both venvs can use it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-SPLIT_DIR = Path(__file__).resolve().parent / "nlu"
+SPLIT_DIR = Path(__file__).resolve().parents[2] / "tests" / "nlu"
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\(([\w-]+)\)")
 
 

@@ -1,0 +1,1 @@
+"""NLU benchmark: this project's Vietnamese pipeline against Rasa's stock pipeline."""

@@ -1,0 +1,47 @@
+"""A small run of the NLU benchmark (2 epochs, 20 sentences per file): the report must
+come out with every field, so the benchmark cannot silently rot."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.benchmark.run import ROOT, markdown, write_readme
+from bot.benchmark.variants import VARIANTS
+
+SUBSETS = {"clean", *VARIANTS, "handwritten_no_diacritics", "handwritten_abbreviations"}
+
+
+def test_small_benchmark_writes_a_complete_report(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
+    args = ["--epochs", "2", "--limit", "20", "--out", str(out), "--readme", "-"]
+    subprocess.run([sys.executable, "-m", "bot.benchmark.run", *args], cwd=ROOT, env=env,
+                   check=True, capture_output=True, timeout=900)  # fmt: skip
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert set(results["pipelines"]) == {"ours", "stock"}
+    for report in results["pipelines"].values():
+        assert set(report["subsets"]) == SUBSETS
+        for scores in report["subsets"].values():
+            assert scores["n"] > 0
+            assert 0 <= scores["intent_accuracy"] <= 1 and 0 <= scores["intent_macro_f1"] <= 1
+            assert set(scores["entity"]) == {"n", "precision", "recall", "f1"}
+        assert (
+            report["latency_ms"]["p50"] > 0
+            and report["latency_ms"]["p95"] >= report["latency_ms"]["p50"]
+        )
+        assert (
+            report["training_s"] > 0 and report["model_mb"] > 0 and report["peak_memory_mb"] > 100
+        )
+    assert results["summary"]
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n", encoding="utf-8")
+    write_readme(markdown(results), readme)
+    write_readme(markdown(results), readme)  # replaces its own block, never duplicates it
+    text = readme.read_text(encoding="utf-8")
+    assert text.count("<!-- bench-nlu:start -->") == 1
+    assert "| no_diacritics |" in text and "peak memory" in text
