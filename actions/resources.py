@@ -1,4 +1,4 @@
-"""Long-lived objects the actions share: catalogue, search, department contacts.
+"""Long-lived objects the actions share: catalogue, search, department contacts, dossiers.
 
 Built on first use, from the one settings object, so importing an action module is cheap.
 """
@@ -11,6 +11,7 @@ from knowledge.catalogue import Catalogue
 from knowledge.department import Department, load_department
 from knowledge.retrieval import ProcedureSearch, build_search
 from server.core.config import get_settings
+from server.dossiers import DossierStore, build_store
 
 
 @lru_cache(maxsize=1)
@@ -26,3 +27,8 @@ def procedure_search() -> ProcedureSearch:
 
 def department() -> Department:
     return load_department(get_settings().department_file)
+
+
+@lru_cache(maxsize=1)
+def dossier_store() -> DossierStore:
+    return build_store(get_settings())

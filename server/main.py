@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from knowledge.catalogue import Catalogue
 from knowledge.retrieval import build_search
-from server.api.routes import chat, health, procedures
+from server.api.routes import chat, dossiers, health, procedures
 from server.core.config import get_settings
 from server.rasa_client import RasaClient
 
@@ -35,6 +35,7 @@ def create_app() -> FastAPI:
     app.include_router(chat.router)
     app.include_router(health.router)
     app.include_router(procedures.router)
+    app.include_router(dossiers.router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="widget")
     return app
 

@@ -20,9 +20,11 @@ from types import TracebackType
 import httpx
 
 from server.core.config import ROOT
+from server.dossiers.seed import seed_for
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
-MODEL = ROOT / "models" / "current.tar.gz"
+# RASA_MODEL: try a model trained elsewhere (e.g. into /tmp) without replacing this one.
+MODEL = Path(os.environ.get("RASA_MODEL") or ROOT / "models" / "current.tar.gz")
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Stack:
     def start(self, timeout_s: float = 240) -> None:
         if not MODEL.exists():
             raise SystemExit(f"No trained model at {MODEL}: run `make model` first.")
+        seed_for(self.env())  # demo dossiers for the status lookup; only into an empty table
         p = self.ports
         self._spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                                 "--port", str(p.actions)])  # fmt: skip

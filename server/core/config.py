@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     dense_weight: float = 0.7  # chosen on a validation split of the training pairs
     rasa_timeout_s: float = 30.0
     max_message_chars: int = 2000
+    # Dossier status lookup (README "Dossier status"): "sql" keeps dossiers in the app
+    # database; "http" asks the provincial one-stop system at dossier_api_url.
+    dossier_backend: str = "sql"
+    dossier_api_url: str = ""
+    dossier_api_token: str = ""  # sent as a bearer token to the one-stop system, if set
+    dossier_api_timeout_s: float = 5.0
+    dossier_api_retries: int = 2  # (1 + retries) x timeout < RASA_TIMEOUT_S
+    staff_token: str = ""  # bearer token of the staff API; empty = every staff call refused
+    lookup_max_failures: int = 5  # failed lookups per sender (and per code) in the window
+    lookup_window_s: int = 3600
 
 
 @lru_cache(maxsize=1)

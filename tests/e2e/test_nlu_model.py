@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import TEST_PORTS
 from bot.benchmark.data import load, split_files
+from tests.conftest import TEST_PORTS
 
 # Floors the model must keep on each held-out file (measured values are in the README).
 FLOORS = {"clean": 0.85, "handwritten_no_diacritics": 0.92, "handwritten_abbreviations": 0.92}

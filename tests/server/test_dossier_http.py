@@ -1,0 +1,211 @@
+"""The one-stop HTTP backend against a fake one-stop server on 127.0.0.1 (ephemeral port).
+
+The fake answers normally, slowly (past the client's timeout), with HTTP 500, with bad
+JSON, or with JSON that is not a dossier; every failure must become a clear apology.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from knowledge.department import load_department
+from server.dossiers.http import HttpDossierStore
+from server.dossiers.lookup import DossierLookup, Outcome
+from server.dossiers.models import Step, StepEvent
+from server.dossiers.render import unavailable_text
+from server.dossiers.seed import demo_dossiers
+from server.dossiers.store import DossierBackendError
+
+TODAY = dt.date(2026, 3, 10)
+DEMO = demo_dossiers(TODAY)[1]
+TIMEOUT_S = 0.3
+
+
+class FakeOneStop:
+    """State shared with the request handler: what to answer, and what was asked."""
+
+    def __init__(self) -> None:
+        self.mode = "ok"  # ok | slow | error | bad_json | not_a_dossier | other_dossier
+        self.fail_first = 0  # answer 503 to this many requests before behaving
+        self.requests: list[tuple[str, str, dict[str, str], Any]] = []
+        self.dossiers = {DEMO.code: DEMO.model_dump(mode="json")}
+        self.lock = threading.Lock()
+
+
+def make_handler(fake: FakeOneStop) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+            pass
+
+        def _send(self, status: int, body: bytes) -> None:
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (timeout test)
+
+        def _answer(self, payload: Any) -> None:
+            with fake.lock:
+                fake.requests.append((self.command, self.path, dict(self.headers), payload))
+                failing = fake.fail_first > 0
+                fake.fail_first -= int(failing)
+            if failing:
+                return self._send(503, b'{"error": "busy"}')
+            if fake.mode == "slow":
+                time.sleep(TIMEOUT_S * 3)
+            if fake.mode == "error":
+                return self._send(500, b"Internal Server Error")
+            if fake.mode == "bad_json":
+                return self._send(200, b'{"code": "H10.22-260310-9001", "step": ')
+            if fake.mode == "not_a_dossier":
+                return self._send(200, b'{"status": "ok", "data": []}')
+            code = self.path.rsplit("/", 1)[-1]
+            record = fake.dossiers.get(code)
+            if record is None:
+                return self._send(404, b'{"error": "not found"}')
+            if payload is not None:
+                record = {
+                    **record,
+                    "step": payload["step"],
+                    "step_note": payload["note"],
+                    "history": [*record["history"], payload],
+                }
+                fake.dossiers[code] = record
+            if fake.mode == "other_dossier":
+                record = {**record, "code": "H10.22-260310-0001"}
+            return self._send(200, json.dumps(record).encode())
+
+        def do_GET(self) -> None:
+            self._answer(None)
+
+        def do_PATCH(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            self._answer(json.loads(self.rfile.read(length)))
+
+    return Handler
+
+
+@pytest.fixture
+def fake() -> Iterator[tuple[FakeOneStop, str]]:
+    state = FakeOneStop()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state, f"http://127.0.0.1:{server.server_address[1]}/api/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def make_store(url: str, retries: int = 2, token: str = "") -> HttpDossierStore:
+    return HttpDossierStore(url, timeout_s=TIMEOUT_S, retries=retries, token=token, backoff_s=0)
+
+
+def test_get_reads_the_dossier(fake: tuple[FakeOneStop, str]) -> None:
+    state, url = fake
+    assert make_store(url, token="s3cret").get(DEMO.code) == DEMO
+    method, path, headers, _ = state.requests[-1]
+    assert (method, path) == ("GET", f"/api/v1/dossiers/{DEMO.code}")
+    assert headers["Authorization"] == "Bearer s3cret"
+
+
+def test_unknown_code_is_none(fake: tuple[FakeOneStop, str]) -> None:
+    assert make_store(fake[1]).get("H10.22-260310-0042") is None
+
+
+def test_update_step_patches_and_returns_the_dossier(fake: tuple[FakeOneStop, str]) -> None:
+    state, url = fake
+    at = dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.timezone.utc)
+    moved = make_store(url).update_step(DEMO.code, Step.result_ready, "Xong", at)
+    assert moved is not None and moved.step is Step.result_ready
+    assert moved.history[-1] == StepEvent(step=Step.result_ready, at=at, note="Xong")
+    assert state.requests[-1][3] == {"step": "result_ready", "note": "Xong", "at": at.isoformat()}
+    assert make_store(url).update_step("H10.22-260310-0042", Step.processing) is None
+
+
+def test_reads_are_retried_through_passing_trouble(fake: tuple[FakeOneStop, str]) -> None:
+    state, url = fake
+    state.fail_first = 2
+    assert make_store(url, retries=2).get(DEMO.code) == DEMO
+    assert len(state.requests) == 3
+
+
+def test_updates_are_not_repeated_after_a_server_error(fake: tuple[FakeOneStop, str]) -> None:
+    state, url = fake
+    state.fail_first = 1
+    with pytest.raises(DossierBackendError, match="HTTP 503"):
+        make_store(url, retries=2).update_step(DEMO.code, Step.result_ready)
+    assert len(state.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("slow", "ReadTimeout"),
+        ("error", "HTTP 500"),
+        ("bad_json", "unexpected reply"),
+        ("not_a_dossier", "unexpected reply"),
+        ("other_dossier", "another dossier"),
+    ],
+)
+def test_failures_raise_a_backend_error(
+    fake: tuple[FakeOneStop, str], mode: str, message: str
+) -> None:
+    state, url = fake
+    state.mode = mode
+    started = time.monotonic()
+    with pytest.raises(DossierBackendError, match=message):
+        make_store(url, retries=1).get(DEMO.code)
+    assert time.monotonic() - started < 2 * TIMEOUT_S * 3  # bounded: timeout x attempts
+    expected_attempts = 2 if mode in {"slow", "error"} else 1
+    assert len(state.requests) == expected_attempts
+
+
+def test_unreachable_server_is_a_backend_error() -> None:
+    store = make_store("http://127.0.0.1:9/api", retries=1)  # port 9 (discard): refused
+    with pytest.raises(DossierBackendError, match="ConnectError"):
+        store.get(DEMO.code)
+    with pytest.raises(DossierBackendError, match="ConnectError"):
+        store.update_step(DEMO.code, Step.processing)
+
+
+class MemoryLog:
+    def __init__(self) -> None:
+        self.records: list[tuple[list[str], dt.datetime]] = []
+
+    def failures_since(self, key_hash: str, since: dt.datetime) -> list[dt.datetime]:
+        return [at for keys, at in self.records if key_hash in keys and at >= since]
+
+    def record(self, key_hashes: list[str], at: dt.datetime, forget_before: dt.datetime) -> None:
+        self.records.append((key_hashes, at))
+
+
+@pytest.mark.parametrize("mode", ["slow", "error", "bad_json", "not_a_dossier"])
+def test_a_failing_one_stop_system_gets_a_clear_apology(
+    fake: tuple[FakeOneStop, str], mode: str
+) -> None:
+    state, url = fake
+    state.mode = mode
+    log = MemoryLog()
+    result = DossierLookup(make_store(url, retries=1), log).lookup("web:a", DEMO.code, "2468")
+    assert result.outcome is Outcome.unavailable and result.dossier is None
+    assert log.records == []  # the system's fault is not the citizen's failure
+    text = unavailable_text(load_department())
+    assert text.startswith("Dạ, em xin lỗi, hệ thống tra cứu hồ sơ đang tạm gián đoạn")
+
+
+def test_lookup_through_http_verifies_like_sql(fake: tuple[FakeOneStop, str]) -> None:
+    lookup = DossierLookup(make_store(fake[1]), MemoryLog())
+    assert lookup.lookup("web:a", DEMO.code.lower(), "2468").dossier == DEMO
+    assert lookup.lookup("web:a", DEMO.code, "5678").outcome is Outcome.not_verified
