@@ -58,6 +58,11 @@ def _chosen(tracker: Tracker) -> Procedure | None:
     return resources.catalogue().get(chosen_id) if chosen_id else None
 
 
+def _candidates(tracker: Tracker) -> list[Procedure]:
+    catalogue = resources.catalogue()
+    return [p for i in tracker.get_slot("candidate_ids") or [] if (p := catalogue.get(i))]
+
+
 def _offer(dispatcher: CollectingDispatcher, choices: list[Procedure], question: str) -> None:
     dispatcher.utter_message(text=question, buttons=procedure_buttons(choices[:MAX_CHOICES]))
 
@@ -120,8 +125,7 @@ class ActionAnswerProcedure(Action):
     def _after_clarification(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> list[EventType]:
-        catalogue = resources.catalogue()
-        candidates = [p for i in tracker.get_slot("candidate_ids") or [] if (p := catalogue.get(i))]
+        candidates = _candidates(tracker)
         facet = tracker.get_slot("clarify_facet") or ""
         answer = tracker.get_slot("clarify_answer")
         aspect = Aspect(tracker.get_slot("pending_aspect") or Aspect.overview.value)
@@ -142,8 +146,7 @@ class ActionAskClarifyAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         facet = tracker.get_slot("clarify_facet") or ""
-        catalogue = resources.catalogue()
-        candidates = [p for i in tracker.get_slot("candidate_ids") or [] if (p := catalogue.get(i))]
+        candidates = _candidates(tracker)
         if facet not in FACETS or not candidates:
             return [SlotSet("clarify_answer", UNKNOWN)]
         spec = FACETS[facet]
@@ -166,8 +169,7 @@ class ValidateClarifyForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         facet = tracker.get_slot("clarify_facet") or ""
-        catalogue = resources.catalogue()
-        candidates = [p for i in tracker.get_slot("candidate_ids") or [] if (p := catalogue.get(i))]
+        candidates = _candidates(tracker)
         if facet not in FACETS:
             return {"clarify_answer": UNKNOWN}
         value = match_answer(facet, str(slot_value or ""), options(facet, candidates))

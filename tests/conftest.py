@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-TEST_PORTS = {"rasa": 15005, "actions": 15055, "gateway": 18000}
+# TEST_PORT_BASE lets two checkouts run their end-to-end tests at the same time.
+_BASE = int(os.environ.get("TEST_PORT_BASE", "15000"))
+TEST_PORTS = {"rasa": _BASE + 5, "actions": _BASE + 55, "gateway": _BASE + 3000}
 
 
 @pytest.fixture(scope="session")

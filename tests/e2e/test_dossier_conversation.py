@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -17,24 +16,11 @@ from server.core.privacy import sender_hash
 from server.db import chat_messages, make_engine
 from server.dossiers.models import Dossier, Step, today_vn
 from server.dossiers.seed import demo_in
+from tests.e2e.chat import say, text_of
 
 ASKS_CODE = "cho em xin mã hồ sơ"
 ASKS_DIGITS = "4 chữ số cuối của số điện thoại"
 NEUTRAL = "em chưa tra cứu được hồ sơ"
-
-
-def say(stack: Any, sender: str, message: str) -> list[dict[str, Any]]:
-    response = httpx.post(
-        f"{stack.gateway_url}/api/chat", json={"sender": sender, "message": message}, timeout=60
-    )
-    assert response.status_code == 200, response.text
-    messages: list[dict[str, Any]] = response.json()["messages"]
-    assert messages, f"no answer to {message!r}"
-    return messages
-
-
-def text_of(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(m.get("text") or "" for m in messages)
 
 
 @pytest.fixture(scope="module")
