@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,6 +26,11 @@ from server.dossiers.seed import seed_for
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 # RASA_MODEL: try a model trained elsewhere (e.g. into /tmp) without replacing this one.
 MODEL = Path(os.environ.get("RASA_MODEL") or ROOT / "models" / "current.tar.gz")
+
+
+def _in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 @dataclass
@@ -73,6 +79,9 @@ class Stack:
             raise SystemExit(f"No trained model at {MODEL}: run `make model` first.")
         seed_for(self.env())  # demo dossiers for the status lookup; only into an empty table
         p = self.ports
+        busy = [port for port in (p.rasa, p.actions, p.gateway) if _in_use(port)]
+        if busy:  # another stack would answer the health check and the tests in our place
+            raise RuntimeError(f"ports already in use: {busy}; stop the other stack first")
         self._spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                                 "--port", str(p.actions)])  # fmt: skip
         self._spawn("rasa", [str(RASA_BIN), "run", "--model", str(MODEL), "--enable-api",
