@@ -9,9 +9,9 @@ without diacritics, "cấp 3", "lớp 7", "bị mất") back to a value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import pairwise
 
 from knowledge.models import Facets, Procedure
+from knowledge.school_levels import LEVEL_WORDS, school_levels
 from knowledge.vietnamese import keys
 
 UNKNOWN = "__unknown__"
@@ -49,8 +49,7 @@ FACETS: dict[str, Facet] = {
         "Dạ, anh/chị hỏi cho cấp học nào ạ?",
         {"mam_non": "Mầm non", "tieu_hoc": "Tiểu học (cấp 1)", "thcs": "THCS (cấp 2)",
          "thpt": "THPT (cấp 3)"},
-        {"mam_non": ("mam_non", "mau_giao", "nha_tre", "nhom_tre"),
-         "tieu_hoc": ("tieu_hoc",), "thcs": ("thcs",), "thpt": ("thpt",)},
+        LEVEL_WORDS,
     ),
     "stage": Facet(
         "Dạ, anh/chị cần làm bước nào ạ?",
@@ -89,21 +88,6 @@ def options(facet: str, candidates: list[Procedure]) -> list[str]:
     return [value for value in FACETS[facet].labels if value in present]
 
 
-def _grade_levels(words: list[str]) -> set[str]:
-    """School levels named by grade: "lớp 7" is THCS, "lop 11" is THPT."""
-    levels = set()
-    for word, following in pairwise(words):
-        if word == "lop" and following.isdigit():
-            grade = int(following)
-            if 1 <= grade <= 5:
-                levels.add("tieu_hoc")
-            elif 6 <= grade <= 9:
-                levels.add("thcs")
-            elif 10 <= grade <= 12:
-                levels.add("thpt")
-    return levels
-
-
 def match_answer(facet: str, answer: str, allowed: list[str]) -> str | None:
     """The value the citizen chose: a button label, its number, or words that point to one."""
     spec = FACETS[facet]
@@ -114,7 +98,8 @@ def match_answer(facet: str, answer: str, allowed: list[str]) -> str | None:
     if text.isdigit() and 1 <= int(text) <= len(allowed):
         return allowed[int(text) - 1]
     words = keys(text)
-    found = {v for v in allowed for w in words if w in spec.cues[v]}
     if facet == "school_level":
-        found |= _grade_levels(words) & set(allowed)
+        found = school_levels(words) & set(allowed)
+    else:
+        found = {v for v in allowed for w in words if w in spec.cues[v]}
     return found.pop() if len(found) == 1 else None

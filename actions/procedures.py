@@ -42,7 +42,11 @@ def confident(hits: list[SearchHit]) -> bool:
 def close_candidates(hits: list[SearchHit]) -> list[Procedure]:
     if not hits or hits[0].lexical < MIN_LEXICAL:
         return []
-    return [h.procedure for h in hits if h.score >= hits[0].score - CANDIDATE_GAP]
+    # A record for another school level than the one named is no candidate: asking the
+    # citizen which level they meant would repeat their own words back to them.
+    return [
+        h.procedure for h in hits if h.score >= hits[0].score - CANDIDATE_GAP and not h.other_level
+    ]
 
 
 def _aspect(tracker: Tracker) -> Aspect:

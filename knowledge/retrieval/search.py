@@ -5,7 +5,9 @@ i.e. over diacritic-free, segmented text, so that a question typed without diacr
 matches as well as one typed with them; each compound key also contributes its syllables,
 which keeps a match when two spellings were segmented differently. Dense search (an e5
 sentence embedding, see :mod:`knowledge.retrieval.dense`) matches meaning where the words
-differ ("thất lạc" / "bị mất"). Each is scaled to [0, 1] per query and the two are mixed.
+differ ("thất lạc" / "bị mất"). Each is scaled to [0, 1] per query and the two are mixed;
+a record for another school level than the one the question names ("lớp 9", "cấp 3") then
+loses some of its score.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from knowledge.catalogue import Catalogue, Snapshot
 from knowledge.models import Procedure
 from knowledge.retrieval.bm25 import BM25
 from knowledge.retrieval.dense import DenseEncoder
+from knowledge.school_levels import school_levels
 from knowledge.vietnamese import keys
 
 # Words that say nothing about *which* procedure is meant: function words, and the words
@@ -33,10 +36,18 @@ STOP_KEYS = frozenset(
     quy_dinh ad admin a_a da_vang vang""".split()
 )
 
+# A record for another school level than the one the citizen named ("lớp 9" -> THCS) is
+# most likely not meant, but stays in the list in case the citizen misnamed the level.
+OTHER_LEVEL_FACTOR = 0.8
+
 
 def index_terms(text: str) -> list[str]:
+    return terms_of(keys(text))
+
+
+def terms_of(word_keys: list[str]) -> list[str]:
     terms: list[str] = []
-    for key in keys(text):
+    for key in word_keys:
         if key in STOP_KEYS:
             continue
         terms.append(key)
@@ -61,6 +72,7 @@ class SearchHit:
     score: float  # hybrid score in [0, 1]
     lexical: float  # raw BM25 score: 0 means no word in common
     dense: float  # cosine similarity of the best passage (0 without a dense model)
+    other_level: bool = False  # for another school level than the question names
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,7 @@ class _Index:
     bm25: BM25
     passage_owner: NDArray[np.int64]  # procedure index of each passage
     passage_vectors: NDArray[np.float32] | None
+    school_levels: list[str | None]  # per procedure, from its facets
 
 
 def _scaled(values: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -106,11 +119,13 @@ class ProcedureSearch:
                 owners.append(n)
                 texts.append(passage)
         vectors = self.encoder.passages(texts) if self.encoder is not None else None
-        return _Index(snapshot, ids, bm25, np.asarray(owners, dtype=np.int64), vectors)
+        levels = [p.facets.school_level for p in records]
+        return _Index(snapshot, ids, bm25, np.asarray(owners, dtype=np.int64), vectors, levels)
 
     def search(self, query: str, k: int = 5) -> list[SearchHit]:
         index = self._current()
-        terms = index_terms(query)
+        query_keys = keys(query)
+        terms = terms_of(query_keys)
         if not terms:
             return []
         lexical = np.asarray(index.bm25.scores(terms), dtype=np.float64)
@@ -123,6 +138,12 @@ class ProcedureSearch:
             np.maximum.at(dense, index.passage_owner, similarity)
         w = self.dense_weight
         combined = (1 - w) * _scaled(lexical) + w * _scaled(dense)
+        named_levels = school_levels(query_keys)
+        other_level = [
+            bool(named_levels) and level is not None and level not in named_levels
+            for level in index.school_levels
+        ]
+        combined *= np.where(other_level, OTHER_LEVEL_FACTOR, 1.0)
         order = sorted(range(len(index.ids)), key=lambda i: (-combined[i], index.ids[i]))
         return [
             SearchHit(
@@ -130,6 +151,7 @@ class ProcedureSearch:
                 float(combined[i]),
                 float(lexical[i]),
                 float(dense[i]),
+                other_level[i],
             )
             for i in order[:k]
         ]

@@ -113,3 +113,13 @@ async def test_unmapped_answer_offers_the_candidates_as_buttons() -> None:
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     assert len(payloads) == 2 and all("choose_procedure" in p for p in payloads)
     assert not any(isinstance(e, dict) and e.get("name") == "procedure_id" for e in events)
+
+
+async def test_candidates_keep_to_the_level_the_citizen_named() -> None:
+    tracker = make_tracker("tiếp nhận học sinh cấp 2 từ nước ngoài về", "ask_procedure")
+    events = await ActionAnswerProcedure().run(CollectingDispatcher(), tracker, {})
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["clarify_facet"] == "student_origin"
+    assert slots["candidate_ids"] == [
+        "tiep-nhan-hoc-sinh-thcs-viet-nam-ve-nuoc", "tiep-nhan-hoc-sinh-thcs-nguoi-nuoc-ngoai",
+    ]  # fmt: skip
