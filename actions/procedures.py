@@ -20,10 +20,8 @@ from actions import resources
 from actions.answers import Aspect, aspect_buttons, procedure_buttons, render
 from actions.clarify import FACETS, UNKNOWN, facet_value, match_answer, options, separating_facet
 from knowledge.models import Procedure
-from knowledge.retrieval import SearchHit
+from knowledge.retrieval import MIN_LEXICAL, SearchHit, decisive
 
-MIN_LEXICAL = 2.5  # BM25 score below which the words barely touch the procedure
-MIN_GAP = 0.15  # hybrid score lead over the runner-up needed to answer without asking
 CANDIDATE_GAP = 0.3  # candidates for the separating question score this close to the best
 MAX_CHOICES = 3
 REPHRASE = (
@@ -31,12 +29,6 @@ REPHRASE = (
     'Ví dụ: "con tôi cần chuyển trường cấp 2 sang tỉnh khác".'
 )
 CLARIFY_SLOTS = ("candidate_ids", "clarify_facet", "clarify_answer", "pending_aspect")
-
-
-def confident(hits: list[SearchHit]) -> bool:
-    if not hits or hits[0].lexical < MIN_LEXICAL:
-        return False
-    return len(hits) == 1 or hits[0].score - hits[1].score >= MIN_GAP
 
 
 def close_candidates(hits: list[SearchHit]) -> list[Procedure]:
@@ -102,7 +94,7 @@ class ActionAnswerProcedure(Action):
             return _answer(dispatcher, chosen, aspect)
         hits = [] if text.startswith("/") else resources.procedure_search().search(text, k=5)
         switching = current is None or aspect is Aspect.overview
-        if confident(hits) and (switching or hits[0].lexical >= 2 * MIN_LEXICAL):
+        if decisive(hits) and (switching or hits[0].lexical >= 2 * MIN_LEXICAL):
             return _answer(dispatcher, hits[0].procedure, aspect)
         if current is not None and aspect is not Aspect.overview:
             return _answer(dispatcher, current, aspect)

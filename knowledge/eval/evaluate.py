@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from knowledge.catalogue import Catalogue
-from knowledge.retrieval import ProcedureSearch, build_search
+from knowledge.retrieval import ProcedureSearch, build_search, decisive
 from knowledge.vietnamese import REWRITES, has_diacritics, keys
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -64,10 +64,15 @@ def subsets(question: str) -> list[str]:
 def evaluate(search: ProcedureSearch, questions: list[Question]) -> dict[str, object]:
     scores: dict[str, Score] = {}
     misses = []
+    answered = answered_right = 0  # decisive rankings: the bot answers without asking
     started = time.perf_counter()
     for item in questions:
-        ranked = [hit.procedure.id for hit in search.search(item.q, k=3)]
+        hits = search.search(item.q, k=3)
+        ranked = [hit.procedure.id for hit in hits]
         rank = ranked.index(item.expected) if item.expected in ranked else None
+        if decisive(hits):
+            answered += 1
+            answered_right += rank == 0
         for name in subsets(item.q):
             scores.setdefault(name, Score()).add(rank)
         if rank != 0:
@@ -78,6 +83,10 @@ def evaluate(search: ProcedureSearch, questions: list[Question]) -> dict[str, ob
         if search.encoder is not None
         else "bm25",
         "scores": {name: score.as_dict() for name, score in scores.items()},
+        "answered_at_once": {
+            "share": round(answered / max(1, len(questions)), 4),
+            "precision": round(answered_right / max(1, answered), 4),
+        },
         "mean_latency_ms": round(elapsed_ms, 2),
         "misses": misses,
     }
@@ -109,6 +118,9 @@ def main() -> None:
     for name, score in report["scores"].items():  # type: ignore[attr-defined]
         top1, top3 = score["top1"], score["top3"]
         print(f"  {name:<14} n={score['n']:<4} top-1 {top1:.1%}  top-3 {top3:.1%}")
+    at_once = report["answered_at_once"]
+    print(f"  answered without asking: {at_once['share']:.1%} of questions, "  # type: ignore[index]
+          f"{at_once['precision']:.1%} of them right")  # type: ignore[index]  # fmt: skip
     print(f"  mean latency {report['mean_latency_ms']} ms/question")
     args.report.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
 

@@ -1,7 +1,7 @@
 """Retrieval of catalogue records from free-form questions."""
 
 from knowledge.catalogue import Catalogue
-from knowledge.retrieval.search import ProcedureSearch, SearchHit
+from knowledge.retrieval.search import MIN_LEXICAL, ProcedureSearch, SearchHit, decisive
 
 
 def build_search(
@@ -15,4 +15,4 @@ def build_search(
     return ProcedureSearch(catalogue, DenseEncoder(embedding_model), dense_weight)
 
 
-__all__ = ["ProcedureSearch", "SearchHit", "build_search"]
+__all__ = ["MIN_LEXICAL", "ProcedureSearch", "SearchHit", "build_search", "decisive"]

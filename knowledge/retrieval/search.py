@@ -39,6 +39,8 @@ STOP_KEYS = frozenset(
 # A record for another school level than the one the citizen named ("lớp 9" -> THCS) is
 # most likely not meant, but stays in the list in case the citizen misnamed the level.
 OTHER_LEVEL_FACTOR = 0.8
+MIN_LEXICAL = 2.5  # BM25 score below which the words barely touch the procedure
+MIN_GAP = 0.15  # lead of the best hybrid score over the runner-up that makes it decisive
 
 
 def index_terms(text: str) -> list[str]:
@@ -73,6 +75,13 @@ class SearchHit:
     lexical: float  # raw BM25 score: 0 means no word in common
     dense: float  # cosine similarity of the best passage (0 without a dense model)
     other_level: bool = False  # for another school level than the question names
+
+
+def decisive(hits: list[SearchHit]) -> bool:
+    """Whether the best hit is clear enough to answer without asking the citizen."""
+    if not hits or hits[0].lexical < MIN_LEXICAL:
+        return False
+    return len(hits) == 1 or hits[0].score - hits[1].score >= MIN_GAP
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,7 @@ class ProcedureSearch:
                 owners.append(n)
                 texts.append(passage)
         vectors = self.encoder.passages(texts) if self.encoder is not None else None
-        levels = [p.facets.school_level for p in records]
+        levels: list[str | None] = [p.facets.school_level for p in records]
         return _Index(snapshot, ids, bm25, np.asarray(owners, dtype=np.int64), vectors, levels)
 
     def search(self, query: str, k: int = 5) -> list[SearchHit]:

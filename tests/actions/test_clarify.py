@@ -10,7 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import resources
 from actions.clarify import UNKNOWN, match_answer, options, separating_facet
-from actions.procedures import ActionAnswerProcedure, ActionAskClarifyAnswer, ValidateClarifyForm
+from actions.procedures import (
+    ActionAnswerProcedure,
+    ActionAskClarifyAnswer,
+    ValidateClarifyForm,
+    close_candidates,
+)
+from knowledge.retrieval import SearchHit
 from tests.actions.conftest import make_tracker
 
 THCS, THPT = "chuyen-truong-hoc-sinh-thcs", "chuyen-truong-hoc-sinh-thpt"
@@ -115,11 +121,10 @@ async def test_unmapped_answer_offers_the_candidates_as_buttons() -> None:
     assert not any(isinstance(e, dict) and e.get("name") == "procedure_id" for e in events)
 
 
-async def test_candidates_keep_to_the_level_the_citizen_named() -> None:
-    tracker = make_tracker("tiếp nhận học sinh cấp 2 từ nước ngoài về", "ask_procedure")
-    events = await ActionAnswerProcedure().run(CollectingDispatcher(), tracker, {})
-    slots = {e["name"]: e["value"] for e in events}
-    assert slots["clarify_facet"] == "student_origin"
-    assert slots["candidate_ids"] == [
-        "tiep-nhan-hoc-sinh-thcs-viet-nam-ve-nuoc", "tiep-nhan-hoc-sinh-thcs-nguoi-nuoc-ngoai",
+def test_candidates_keep_to_the_level_the_citizen_named() -> None:
+    thcs, thpt = records(THCS, THPT)
+    hits = [SearchHit(thcs, 0.9, 10.0, 0.7), SearchHit(thpt, 0.85, 9.0, 0.7, other_level=True)]
+    assert close_candidates(hits) == [thcs]
+    assert close_candidates([SearchHit(thcs, 0.9, 10.0, 0.7), SearchHit(thpt, 0.85, 9.0, 0.7)]) == [
+        thcs, thpt,
     ]  # fmt: skip
