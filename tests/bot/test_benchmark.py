@@ -9,10 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.benchmark.run import ROOT, markdown, write_readme
+from bot.benchmark.run import ROOT, goal_summary, markdown, write_readme
 from bot.benchmark.variants import VARIANTS
 
-SUBSETS = {"clean", *VARIANTS, "handwritten_no_diacritics", "handwritten_abbreviations"}
+SUBSETS = {"clean", *VARIANTS} | {
+    f"handwritten_{name}" for name in ("no_diacritics", "abbreviations", "blind")
+}
 
 
 def test_small_benchmark_writes_a_complete_report(tmp_path: Path) -> None:
@@ -45,3 +47,22 @@ def test_small_benchmark_writes_a_complete_report(tmp_path: Path) -> None:
     text = readme.read_text(encoding="utf-8")
     assert text.count("<!-- bench-nlu:start -->") == 1
     assert "| no_diacritics |" in text and "peak memory" in text
+
+
+def summary(ours: dict[str, float], stock: dict[str, float]) -> str:
+    def pipeline(accuracy: dict[str, float], p50: float) -> dict[str, object]:
+        subsets = {n: {"intent_accuracy": v, "entity": {"f1": 1.0}} for n, v in accuracy.items()}
+        return {"subsets": subsets, "latency_ms": {"p50": p50}}
+
+    return goal_summary({"pipelines": {"ours": pipeline(ours, 10), "stock": pipeline(stock, 20)}})
+
+
+def test_goal_summary_names_every_miss_and_a_tie() -> None:
+    stock = {"clean": 0.90, "no_diacritics": 0.80, "handwritten_abbreviations": 1.0}
+    ours = {"clean": 0.96, "no_diacritics": 0.93, "handwritten_abbreviations": 1.0}
+    assert summary(ours, stock) == "Missed: tied with stock on handwritten_abbreviations (100.0%)."
+    assert summary({**ours, "clean": 0.89}, stock) == (
+        "Missed: not better than stock on clean; tied with stock on handwritten_abbreviations "
+        "(100.0%); clean accuracy below 95 %."
+    )
+    assert summary(ours, {**stock, "handwritten_abbreviations": 0.95}) == "All goals met."
