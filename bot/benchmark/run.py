@@ -65,14 +65,15 @@ def _config_with_epochs(config: Path, epochs: int | None, folder: Path) -> Path:
     return out
 
 
+def top_intent(result: dict[str, Any]) -> str:
+    """The classifier's own first choice: FallbackClassifier's "nlu_fallback" is a product
+    decision about confidence, not a prediction of what was asked."""
+    ranking = [r for r in result.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+    return str(ranking[0]["name"]) if ranking else str(result["intent"]["name"])
+
+
 def _scores(gold: list[Example], parsed: list[dict[str, Any]]) -> dict[str, Any]:
     from sklearn.metrics import f1_score
-
-    def top_intent(result: dict[str, Any]) -> str:
-        # Rank by the classifier itself: FallbackClassifier's "nlu_fallback" is a product
-        # decision about confidence, not a prediction of what was asked.
-        ranking = [r for r in result.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
-        return str(ranking[0]["name"]) if ranking else str(result["intent"]["name"])
 
     predicted = [top_intent(p) for p in parsed]
     expected = [e.intent for e in gold]
