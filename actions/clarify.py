@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from knowledge.models import Facets, Procedure
 from knowledge.school_levels import LEVEL_WORDS, school_levels
-from knowledge.vietnamese import keys
+from knowledge.vietnamese import key_forms, keys
 
 UNKNOWN = "__unknown__"
 
@@ -29,7 +29,7 @@ FACETS: dict[str, Facet] = {
         "Dạ, văn bằng của anh/chị bị mất (hoặc hỏng), hay bị ghi sai thông tin ạ?",
         {"lost": "Bị mất, hỏng", "wrong_info": "Ghi sai thông tin"},
         {"lost": ("mat", "hong", "chay", "rach", "that_lac", "bi_mat", "ban_sao"),
-         "wrong_info": ("sai", "nham", "sua", "chinh_sua", "ghi_sai", "thong_tin")},
+         "wrong_info": ("sai", "nham", "sua", "chinh_sua", "ghi_sai", "thong_tin", "dinh_chinh")},
     ),
     "exam": Facet(
         "Dạ, anh/chị hỏi về kỳ thi nào ạ?",
@@ -59,7 +59,7 @@ FACETS: dict[str, Facet] = {
         {"founding": ("thanh_lap", "mo", "mo_moi"),
          "operating": ("hoat_dong", "cho_phep", "giay_phep"),
          "reopening": ("tro_lai", "dinh_chi"),
-         "restructuring": ("sap_nhap", "chia_tach", "tach", "nhap"),
+         "restructuring": ("sap_nhap", "chia_tach", "tach", "nhap", "gop"),
          "dissolution": ("giai_the", "dong_cua", "dung")},
     ),
 }  # fmt: skip
@@ -97,9 +97,13 @@ def match_answer(facet: str, answer: str, allowed: list[str]) -> str | None:
             return value
     if text.isdigit() and 1 <= int(text) <= len(allowed):
         return allowed[int(text) - 1]
-    words = keys(text)
-    if facet == "school_level":
-        found = school_levels(words) & set(allowed)
-    else:
-        found = {v for v in allowed for w in words if w in spec.cues[v]}
+    found = named_values(facet, keys(text)) & set(allowed)
     return found.pop() if len(found) == 1 else None
+
+
+def named_values(facet: str, words: list[str]) -> set[str]:
+    """The values of ``facet`` that the citizen's words point to."""
+    if facet == "school_level":
+        return school_levels(words)
+    forms = key_forms(words)
+    return {value for value, cues in FACETS[facet].cues.items() if forms.intersection(cues)}

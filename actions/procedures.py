@@ -18,9 +18,18 @@ from rasa_sdk.types import DomainDict
 
 from actions import resources
 from actions.answers import Aspect, aspect_buttons, procedure_buttons, render
-from actions.clarify import FACETS, UNKNOWN, facet_value, match_answer, options, separating_facet
+from actions.clarify import (
+    FACETS,
+    UNKNOWN,
+    facet_value,
+    match_answer,
+    named_values,
+    options,
+    separating_facet,
+)
 from knowledge.models import Procedure
 from knowledge.retrieval import MIN_LEXICAL, SearchHit, decisive
+from knowledge.vietnamese import keys
 
 CANDIDATE_GAP = 0.3  # candidates for the separating question score this close to the best
 MAX_CHOICES = 3
@@ -39,6 +48,14 @@ def close_candidates(hits: list[SearchHit]) -> list[Procedure]:
     return [
         h.procedure for h in hits if h.score >= hits[0].score - CANDIDATE_GAP and not h.other_level
     ]
+
+
+def _open_question(hits: list[SearchHit], text: str) -> bool:
+    """Close candidates differ on a facet the citizen's words say nothing about ("bằng tốt
+    nghiệp": lost or wrongly printed?): even a clear score lead is then only a guess."""
+    candidates = close_candidates(hits)
+    separation = separating_facet(candidates) if len(candidates) > 1 else None
+    return separation is not None and not named_values(separation[0], keys(text))
 
 
 def _aspect(tracker: Tracker) -> Aspect:
@@ -94,7 +111,8 @@ class ActionAnswerProcedure(Action):
             return _answer(dispatcher, chosen, aspect)
         hits = [] if text.startswith("/") else resources.procedure_search().search(text, k=5)
         switching = current is None or aspect is Aspect.overview
-        if decisive(hits) and (switching or hits[0].lexical >= 2 * MIN_LEXICAL):
+        clear = decisive(hits) and not _open_question(hits, text)
+        if clear and (switching or hits[0].lexical >= 2 * MIN_LEXICAL):
             return _answer(dispatcher, hits[0].procedure, aspect)
         if current is not None and aspect is not Aspect.overview:
             return _answer(dispatcher, current, aspect)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
+from knowledge.vietnamese import key_forms
+
 # Word keys (see knowledge.vietnamese.keys) that name each level; "cấp 2", "c2" and
 # "trung học cơ sở" are already rewritten to "thcs" by the analyzer.
 LEVEL_WORDS: dict[str, tuple[str, ...]] = {
@@ -32,11 +34,9 @@ def grade_level(grade: int) -> str | None:
 
 def school_levels(words: Sequence[str]) -> set[str]:
     """Every level the word keys name, by name or by grade ("lop 11")."""
-    pairs = list(pairwise(words))
-    # The segmenter may split a cue ("nhom" + "tre"): also look at adjacent words joined.
-    candidates = set(words) | {f"{a}_{b}" for a, b in pairs}
-    levels = {level for level, cues in LEVEL_WORDS.items() if candidates.intersection(cues)}
-    for word, following in pairs:
+    forms = key_forms(words)
+    levels = {level for level, cues in LEVEL_WORDS.items() if forms.intersection(cues)}
+    for word, following in pairwise(words):
         if word == "lop" and following.isdigit():
             level = grade_level(int(following))
             if level:

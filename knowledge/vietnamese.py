@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 DOMAIN_WORDS_FILE = Path(__file__).resolve().parent / "data" / "domain_words.txt"
@@ -237,6 +238,15 @@ def analyze(text: str) -> list[Word]:
         Word(text[w[0].start : w[-1].end], w[0].start, w[-1].end, "_".join(s.key for s in w))
         for w in words
     ]
+
+
+def key_forms(word_keys: Sequence[str]) -> set[str]:
+    """Every key, the syllables of compound keys, and neighbouring keys joined: what to look
+    a cue word up in, since two spellings may be segmented differently ("mat_bang" / "mat")."""
+    forms = set(word_keys)
+    forms.update(part for key in word_keys for part in key.split("_"))
+    forms.update(f"{a}_{b}" for a, b in pairwise(word_keys))
+    return forms
 
 
 def keys(text: str) -> list[str]:

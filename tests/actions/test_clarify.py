@@ -20,6 +20,7 @@ from knowledge.retrieval import SearchHit
 from tests.actions.conftest import make_tracker
 
 THCS, THPT = "chuyen-truong-hoc-sinh-thcs", "chuyen-truong-hoc-sinh-thpt"
+COPY = "cap-ban-sao-van-bang-tu-so-goc"
 LOST, WRONG = "cap-ban-sao-van-bang-tu-so-goc", "chinh-sua-noi-dung-van-bang-chung-chi"
 
 
@@ -128,3 +129,22 @@ def test_candidates_keep_to_the_level_the_citizen_named() -> None:
     assert close_candidates([SearchHit(thcs, 0.9, 10.0, 0.7), SearchHit(thpt, 0.85, 9.0, 0.7)]) == [
         thcs, thpt,
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "facet", "answered"),
+    [
+        ("tôi cần làm thủ tục về bằng tốt nghiệp cấp 3", "diploma_problem", None),
+        ("lam mat bang tot nghiep cap 2 roi thi lam the nao", None, COPY),
+        ("bằng tốt nghiệp cấp 3 ghi sai ngày sinh", None, "chinh-sua-noi-dung-van-bang-chung-chi"),
+    ],
+)
+async def test_a_clear_lead_is_still_asked_when_the_words_leave_the_facet_open(
+    question: str, facet: str | None, answered: str | None
+) -> None:
+    events = await ActionAnswerProcedure().run(
+        CollectingDispatcher(), make_tracker(question, "ask_procedure"), {}
+    )
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots.get("clarify_facet") == facet
+    assert slots.get("procedure_id") == answered

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from knowledge.vietnamese import analyze, keys, normalize_unicode, strip_diacritics
+from knowledge.vietnamese import analyze, key_forms, keys, normalize_unicode, strip_diacritics
 
 
 def test_strip_diacritics_handles_d_bar_and_nfd() -> None:
@@ -52,3 +52,9 @@ def test_junk_gives_no_words(junk: str) -> None:
 
 def test_long_input_is_handled() -> None:
     assert len(keys("thủ tục chuyển trường " * 500)) >= 1000
+
+
+def test_key_forms_cover_other_segmentations() -> None:
+    forms = key_forms(["lam", "mat_bang", "tot_nghiep"])
+    assert forms >= {"mat", "bang", "mat_bang", "lam_mat_bang"}
+    assert "nhom_tre" in key_forms(keys("nhóm trẻ gia đình"))
