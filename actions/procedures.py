@@ -50,14 +50,6 @@ def close_candidates(hits: list[SearchHit]) -> list[Procedure]:
     ]
 
 
-def _open_question(hits: list[SearchHit], text: str) -> bool:
-    """Close candidates differ on a facet the citizen's words say nothing about ("bằng tốt
-    nghiệp": lost or wrongly printed?): even a clear score lead is then only a guess."""
-    candidates = close_candidates(hits)
-    separation = separating_facet(candidates) if len(candidates) > 1 else None
-    return separation is not None and not named_values(separation[0], keys(text))
-
-
 def _aspect(tracker: Tracker) -> Aspect:
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     try:
@@ -111,13 +103,16 @@ class ActionAnswerProcedure(Action):
             return _answer(dispatcher, chosen, aspect)
         hits = [] if text.startswith("/") else resources.procedure_search().search(text, k=5)
         switching = current is None or aspect is Aspect.overview
-        clear = decisive(hits) and not _open_question(hits, text)
+        candidates = close_candidates(hits)
+        separation = separating_facet(candidates) if len(candidates) > 1 else None
+        # Close candidates that differ on a facet the citizen's words say nothing about
+        # ("bằng tốt nghiệp": lost or wrongly printed?) make even a clear lead only a guess.
+        left_open = separation is not None and not named_values(separation[0], keys(text))
+        clear = decisive(hits) and not left_open
         if clear and (switching or hits[0].lexical >= 2 * MIN_LEXICAL):
             return _answer(dispatcher, hits[0].procedure, aspect)
         if current is not None and aspect is not Aspect.overview:
             return _answer(dispatcher, current, aspect)
-        candidates = close_candidates(hits)
-        separation = separating_facet(candidates) if len(candidates) > 1 else None
         if separation is not None:
             facet, candidates = separation
             return [

@@ -30,6 +30,15 @@ def parse_line(line: str, intent: str) -> Example:
     return Example(text + line[last:], intent, tuple(entities))
 
 
+def annotated(example: Example) -> str:
+    """The inverse of :func:`parse_line`: the example in Rasa's annotation."""
+    text, last = "", 0
+    for start, end, entity in sorted(example.entities):
+        text += example.text[last:start] + f"[{example.text[start:end]}]({entity})"
+        last = end
+    return text + example.text[last:]
+
+
 def load(path: Path) -> list[Example]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     examples = []

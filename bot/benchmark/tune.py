@@ -14,7 +14,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from bot.benchmark.data import Example, load
+from bot.benchmark.data import Example, annotated, load
 from bot.benchmark.run import ROOT, top_intent
 from bot.benchmark.variants import no_diacritics
 
@@ -31,15 +31,6 @@ def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
         n = seen[example.intent] = seen.get(example.intent, 0) + 1
         (validation if n % FOLD == 0 else train).append(example)
     return train, validation
-
-
-def annotated(example: Example) -> str:
-    """The example back in Rasa's markdown-like annotation."""
-    text, last = "", 0
-    for start, end, entity in sorted(example.entities):
-        text += example.text[last:start] + f"[{example.text[start:end]}]({entity})"
-        last = end
-    return text + example.text[last:]
 
 
 def write_nlu(examples: list[Example], path: Path) -> None:

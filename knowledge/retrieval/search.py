@@ -43,10 +43,6 @@ MIN_LEXICAL = 2.5  # BM25 score below which the words barely touch the procedure
 MIN_GAP = 0.15  # lead of the best hybrid score over the runner-up that makes it decisive
 
 
-def index_terms(text: str) -> list[str]:
-    return terms_of(keys(text))
-
-
 def terms_of(word_keys: list[str]) -> list[str]:
     terms: list[str] = []
     for key in word_keys:
@@ -121,7 +117,7 @@ class ProcedureSearch:
     def _build(self, snapshot: Snapshot) -> _Index:
         ids = sorted(snapshot.procedures)
         records = [snapshot.procedures[i] for i in ids]
-        bm25 = BM25([index_terms(procedure_text(p)) for p in records])
+        bm25 = BM25([terms_of(keys(procedure_text(p))) for p in records])
         owners, texts = [], []
         for n, record in enumerate(records):
             for passage in procedure_passages(record):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.benchmark.data import Example, parse_line
-from bot.benchmark.tune import annotated, split
+from bot.benchmark.data import Example, annotated, parse_line
+from bot.benchmark.tune import split
 
 
 def test_every_fifth_example_of_each_intent_is_held_back() -> None:
