@@ -41,7 +41,9 @@ def write_nlu(examples: list[Example], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def score(config: Path, train: list[Example], validation: list[Example]) -> dict[str, float]:
+def score(
+    config: Path, train: list[Example], validation: list[Example], show_errors: bool = False
+) -> dict[str, float]:
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
 
@@ -56,8 +58,12 @@ def score(config: Path, train: list[Example], validation: list[Example]) -> dict
 
         def accuracy(examples: list[Example]) -> float:
             parsed = [loop.run_until_complete(agent.parse_message(e.text)) for e in examples]
-            hits = sum(top_intent(p) == e.intent for p, e in zip(parsed, examples, strict=True))
-            return round(hits / len(examples), 4)
+            guesses = [top_intent(p) for p in parsed]
+            misses = [(e, g) for e, g in zip(examples, guesses, strict=True) if g != e.intent]
+            if show_errors:
+                for example, guess in misses:
+                    print(f"  {example.intent} -> {guess}: {example.text}")
+            return round(1 - len(misses) / len(examples), 4)
 
         return {
             "as_typed": accuracy(validation),
@@ -68,12 +74,13 @@ def score(config: Path, train: list[Example], validation: list[Example]) -> dict
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("configs", nargs="+", type=Path)
+    parser.add_argument("--errors", action="store_true", help="print each validation miss")
     args = parser.parse_args()
     examples = [e for path in sorted(TRAINING_DIR.glob("*.yml")) for e in load(path)]
     train, validation = split(examples)
     print(f"{len(train)} training, {len(validation)} validation examples")
     for config in args.configs:
-        print(config, score(config, train, validation), flush=True)
+        print(config, score(config, train, validation, args.errors), flush=True)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Each token keeps the text and span the user typed; its ``lemma`` is the normalized word
 key from :mod:`knowledge.vietnamese` (no diacritics, abbreviations expanded, syllables of
-one word joined by "_"). The count-vector featurizers read the lemma, so "bằng tốt nghiệp",
+one word joined by "_"). The intent classifier reads the lemma, so "bằng tốt nghiệp",
 "bang tot nghiep" and the NFD form of the former all give the same features.
 """
 
