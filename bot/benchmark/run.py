@@ -151,8 +151,15 @@ def _child(name: str, epochs: int | None, limit: int | None) -> dict[str, Any]:
     args = [sys.executable, "-m", "bot.benchmark.run", "--one", name, "--limit", str(limit or 0)]
     if epochs is not None:
         args += ["--epochs", str(epochs)]
-    with tempfile.NamedTemporaryFile(suffix=".json") as result, tempfile.TemporaryFile() as log:
+    with (
+        tempfile.NamedTemporaryFile(suffix=".json") as result,
+        tempfile.TemporaryFile() as log,
+        tempfile.TemporaryDirectory() as cache,
+    ):
+        # An empty Rasa training cache: a hit from an earlier run would report seconds for
+        # minutes of training.
         env = dict(os.environ, BENCH_RESULT=result.name, PYTHONPATH=str(ROOT))
+        env.update(RASA_CACHE_DIRECTORY=cache, RASA_MAX_CACHE_SIZE="0")
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = status

@@ -10,12 +10,14 @@ import pytest
 from bot.benchmark.data import load, split_files
 from tests.conftest import TEST_PORTS
 
-# Floors the model must keep on each held-out file (measured values are in the README).
+# Floors the model must keep on each held-out file.
+# Here a fallback counts as a miss: clean 94.4 %, no diacritics 95.4 %, abbreviations 97.7 %,
+# blind 97.2 % on 2026-11-24.
 FLOORS = {
-    "clean": 0.92,
-    "handwritten_no_diacritics": 0.93,
-    "handwritten_abbreviations": 0.92,
-    "handwritten_blind": 0.95,
+    "clean": 0.93,
+    "handwritten_no_diacritics": 0.94,
+    "handwritten_abbreviations": 0.96,
+    "handwritten_blind": 0.96,
 }
 
 
