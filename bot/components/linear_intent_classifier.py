@@ -63,6 +63,12 @@ def new_model(config: Dict[str, Any]) -> Pipeline:
     return make_pipeline(make_union(words, chars), LinearSVC(C=config["C"], random_state=0))
 
 
+def class_margins(model: Pipeline, texts: Sequence[str]) -> np.ndarray:
+    """One margin per class in ``model.classes_`` (sklearn gives a single one for two classes)."""
+    margins = model.decision_function(texts)
+    return np.stack([-margins, margins], axis=1) if margins.ndim == 1 else margins
+
+
 def softmax(margins: np.ndarray, scale: float) -> np.ndarray:
     shifted = np.exp(scale * (margins - margins.max(axis=1, keepdims=True)))
     return shifted / shifted.sum(axis=1, keepdims=True)
@@ -79,10 +85,7 @@ def fit_scale(config: Dict[str, Any], texts: Sequence[str], labels: Sequence[str
             continue
         model = new_model(config).fit([texts[i] for i in train], fold_labels)
         columns = [classes.index(c) for c in model.classes_]
-        scores = model.decision_function([texts[i] for i in held_out])
-        if scores.ndim == 1:  # two classes: sklearn gives one margin
-            scores = np.stack([-scores, scores], axis=1)
-        margins[np.ix_(held_out, columns)] = scores
+        margins[np.ix_(held_out, columns)] = class_margins(model, [texts[i] for i in held_out])
     truth = np.array([classes.index(label) for label in labels])
     seen = np.isfinite(margins[np.arange(len(texts)), truth])
 
@@ -147,9 +150,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         if self.model is None:
             return messages
-        margins = self.model.decision_function([lemma_text(m) for m in messages])
-        if margins.ndim == 1:
-            margins = np.stack([-margins, margins], axis=1)
+        margins = class_margins(self.model, [lemma_text(m) for m in messages])
         for message, row in zip(messages, softmax(margins, self.scale), strict=True):
             ranking = sorted(
                 (
