@@ -23,7 +23,7 @@ from knowledge.models import Procedure
 from knowledge.retrieval.bm25 import BM25
 from knowledge.retrieval.dense import DenseEncoder
 from knowledge.school_levels import school_levels
-from knowledge.vietnamese import keys
+from knowledge.vietnamese import keys, normalize_unicode
 
 # Words that say nothing about *which* procedure is meant: function words, and the words
 # of the question itself (documents, time, fee, where to submit), which the NLU intent reads.
@@ -62,6 +62,13 @@ def procedure_text(p: Procedure) -> str:
 def procedure_passages(p: Procedure) -> list[str]:
     """The texts embedded for dense search; a procedure scores its best passage."""
     return [p.name, *p.situations]
+
+
+def dense_query(text: str) -> str:
+    """The question as the embedding model reads it best: composed Unicode, and lower case
+    when typed in capitals (the model is case-sensitive and saw few shouted questions)."""
+    text = normalize_unicode(text)
+    return text.lower() if text.isupper() else text
 
 
 @dataclass(frozen=True)
@@ -138,7 +145,7 @@ class ProcedureSearch:
             return []
         dense = np.zeros(len(index.ids))
         if self.encoder is not None and index.passage_vectors is not None:
-            similarity = index.passage_vectors @ self.encoder.query(query)
+            similarity = index.passage_vectors @ self.encoder.query(dense_query(query))
             dense = np.full(len(index.ids), -1.0)
             np.maximum.at(dense, index.passage_owner, similarity)
         w = self.dense_weight

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from knowledge.catalogue import Catalogue
 from knowledge.eval.evaluate import evaluate, load_questions
 from knowledge.retrieval import build_search
+from knowledge.retrieval.search import dense_query
 from server.core.config import get_settings
 
 # (top-1, top-3) floors a little under the measured values (README, "Measured").
@@ -32,3 +35,21 @@ def test_retrieval_accuracy_floors(hybrid: bool, floors: dict[str, tuple[float, 
     for subset, (top1, top3) in floors.items():
         assert scores[subset]["top1"] >= top1, (subset, scores[subset])
         assert scores[subset]["top3"] >= top3, (subset, scores[subset])
+
+
+def test_capitals_and_decomposed_unicode_find_the_same_procedures() -> None:
+    settings = get_settings()
+    search = build_search(Catalogue(), settings.embedding_model, settings.dense_weight)
+    for question in load_questions()[:60]:
+
+        def ranked(text: str) -> list[str]:
+            return [h.procedure.id for h in search.search(text, k=3)]
+
+        assert ranked(question.q.upper()) == ranked(question.q.lower())
+        assert ranked(unicodedata.normalize("NFD", question.q)) == ranked(question.q)
+
+
+def test_dense_query_lowers_only_shouted_text() -> None:
+    assert dense_query("MẤT BẰNG THPT") == "mất bằng thpt"
+    assert dense_query("Mất bằng THPT") == "Mất bằng THPT"
+    assert dense_query(unicodedata.normalize("NFD", "bằng")) == "bằng"
