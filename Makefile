@@ -76,9 +76,9 @@ test-stories: install model  ## conversation tests: rasa test on tests/rasa/*.ym
 
 test: lint types validate-data test-stories pytest  ## everything CI runs
 
-bench-nlu: install  ## NLU benchmark: our pipeline vs Rasa's stock one (writes docs/ and README)
+bench-nlu: install $(EDU_E5)  ## NLU benchmark: our pipeline vs Rasa's stock one (writes docs/ and README)
 	PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 \
-		$(RASA_VENV)/bin/python -m bot.benchmark.run
+		APP_PYTHON=$(CURDIR)/$(APP_VENV)/bin/python $(RASA_VENV)/bin/python -m bot.benchmark.run
 
 eval: install $(EDU_E5)  ## retrieval accuracy on the held-out citizen questions
 	$(APP_PY) -m knowledge.eval.evaluate $(ARGS)

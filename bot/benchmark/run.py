@@ -2,9 +2,15 @@
 
 Both are trained in one run on the same training data (nlu_data/) and evaluated on the same
 held-out split (tests/nlu/clean.yml), on deterministic rewrites of it (no diacritics, NFD,
-upper case, chat abbreviations, one-character typos) and on the hand-written no-diacritics and
-abbreviation files. Each pipeline runs in its own process so that its peak memory can be read.
-Results go to a JSON file and to a markdown table in the README, both written here.
+upper case, chat abbreviations, one-character typos) and on the hand-written files.
+
+Which procedure applies is picked by the catalogue search both pipelines share; what the
+pipeline decides is whether a question reaches it. So the procedure scores run the held-out
+retrieval questions (knowledge/eval/questions.yml) and their rewrites through each pipeline,
+and rank them with the product's search in the app venv (``knowledge.eval.rank``).
+
+Each pipeline runs in its own process so that its peak memory can be read. Results go to a
+JSON file and to a markdown table in the README, both written here.
 
     python -m bot.benchmark.run [--epochs N] [--limit N] [--out DIR] [--readme PATH]
 """
@@ -31,6 +37,15 @@ PIPELINES = {
     "ours": ROOT / "bot" / "config.yml",
     "stock": ROOT / "bot" / "benchmark" / "stock_config.yml",
 }
+PROCEDURE_QUESTIONS = ROOT / "knowledge" / "eval" / "questions.yml"
+# The app venv (torch, the fine-tuned retrieval model), where the catalogue search runs.
+APP_PYTHON = os.environ.get("APP_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
+# Intents answered from the catalogue search: the values of actions.answers.Aspect.
+ANSWER_INTENTS = frozenset(
+    {"ask_procedure", "ask_documents", "ask_processing_time", "ask_fee", "ask_submission",
+     "ask_legal_basis"}
+)  # fmt: skip
+FALLBACK = "nlu_fallback"  # the fallback action offers the three closest procedures
 DEFAULT_OUT = ROOT / "docs" / "nlu_benchmark.json"
 README = ROOT / "README.md"
 START, END = "<!-- bench-nlu:start -->", "<!-- bench-nlu:end -->"
@@ -43,14 +58,37 @@ def test_sets(limit: int | None) -> dict[str, list[Example]]:
     (tests/nlu/handwritten_*.yml)."""
     files = split_files()
     clean = load(files["clean"])[:limit]
-    sets: dict[str, list[Example]] = {"clean": clean}
-    for name, rewrite in VARIANTS.items():
-        rewritten = [rewrite(e) for e in clean]
-        sets[name] = [r for r, e in zip(rewritten, clean, strict=True) if r.text != e.text]
+    sets: dict[str, list[Example]] = {"clean": clean, **_rewrites(clean)}
     for name in sorted(files):
         if name.startswith("handwritten_"):
             sets[name] = load(files[name])[:limit]
     return sets
+
+
+def _rewrites(examples: list[Example]) -> dict[str, list[Example]]:
+    """Each rewrite of the clean examples, keeping only the sentences it changed."""
+    sets = {}
+    for name, rewrite in VARIANTS.items():
+        rewritten = [rewrite(e) for e in examples]
+        sets[name] = [r for r, e in zip(rewritten, examples, strict=True) if r.text != e.text]
+    return sets
+
+
+def procedure_sets(limit: int | None) -> dict[str, list[Example]]:
+    """The held-out retrieval questions as written and rewritten; ``intent`` holds the
+    expected procedure id."""
+    data = yaml.safe_load(PROCEDURE_QUESTIONS.read_text(encoding="utf-8"))
+    questions = [Example(str(q["q"]), str(q["expected"]), ()) for q in data["questions"]]
+    return {"clean": questions[:limit], **_rewrites(questions[:limit])}
+
+
+def rank_procedures(texts: list[str], out: Path) -> None:
+    """Writes the top three procedure ids the product's search gives each text to ``out``."""
+    given = out.with_suffix(".texts.json")
+    given.write_text(json.dumps(sorted(set(texts)), ensure_ascii=False), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1")
+    subprocess.run([APP_PYTHON, "-m", "knowledge.eval.rank", str(given), str(out)],
+                   cwd=ROOT, env=env, check=True)  # fmt: skip
 
 
 def _config_with_epochs(config: Path, epochs: int | None, folder: Path) -> Path:
@@ -102,7 +140,32 @@ def _scores(gold: list[Example], parsed: list[dict[str, Any]]) -> dict[str, Any]
     }
 
 
-def run_one(config: Path, epochs: int | None, limit: int | None) -> dict[str, Any]:
+def _procedure_scores(
+    questions: list[Example], parsed: list[dict[str, Any]], ranks: dict[str, list[str]]
+) -> dict[str, Any]:
+    """top-1: the question gets a procedure answer (an answer intent) and the search ranks
+    the right procedure first; top-3: it reaches the search at all (an answer intent, or low
+    confidence, which offers the three closest as buttons) and the right one is offered."""
+    routed = top1 = top3 = 0
+    for question, result in zip(questions, parsed, strict=True):
+        intent = result["intent"]["name"]  # the product's decision, fallback included
+        ranked, expected = ranks[question.text], question.intent
+        answered = intent in ANSWER_INTENTS
+        routed += answered
+        top1 += answered and ranked[:1] == [expected]
+        top3 += (answered or intent == FALLBACK) and expected in ranked
+    n = max(1, len(questions))
+    return {
+        "n": len(questions),
+        "routed": round(routed / n, 4),
+        "top1": round(top1 / n, 4),
+        "top3": round(top3 / n, 4),
+    }
+
+
+def run_one(
+    config: Path, epochs: int | None, limit: int | None, ranks: dict[str, list[str]]
+) -> dict[str, Any]:
     """Train and evaluate one pipeline (in this process); returns its report."""
     import asyncio
 
@@ -129,6 +192,10 @@ def run_one(config: Path, epochs: int | None, limit: int | None) -> dict[str, An
         for name, examples in sets.items():
             parsed = loop.run_until_complete(parse_all([e.text for e in examples]))
             report["subsets"][name] = _scores(examples, parsed)
+        report["procedures"] = {}
+        for name, questions in procedure_sets(limit).items():
+            parsed = loop.run_until_complete(parse_all([q.text for q in questions]))
+            report["procedures"][name] = _procedure_scores(questions, parsed, ranks)
         samples = [e.text for e in sets["clean"]][:LATENCY_SAMPLES]
         loop.run_until_complete(parse_all(samples[:10]))  # warm up
         timings = []
@@ -146,7 +213,7 @@ def run_one(config: Path, epochs: int | None, limit: int | None) -> dict[str, An
         return report
 
 
-def _child(name: str, epochs: int | None, limit: int | None) -> dict[str, Any]:
+def _child(name: str, epochs: int | None, limit: int | None, ranks: Path) -> dict[str, Any]:
     """Runs one pipeline in a fresh process and adds its peak resident memory."""
     args = [sys.executable, "-m", "bot.benchmark.run", "--one", name, "--limit", str(limit or 0)]
     if epochs is not None:
@@ -158,7 +225,8 @@ def _child(name: str, epochs: int | None, limit: int | None) -> dict[str, Any]:
     ):
         # An empty Rasa training cache: a hit from an earlier run would report seconds for
         # minutes of training.
-        env = dict(os.environ, BENCH_RESULT=result.name, PYTHONPATH=str(ROOT))
+        env = dict(os.environ, BENCH_RESULT=result.name, BENCH_RANKS=str(ranks))
+        env.update(PYTHONPATH=str(ROOT))
         env.update(RASA_CACHE_DIRECTORY=cache, RASA_MAX_CACHE_SIZE="0")
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -220,6 +288,24 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(
             f"| {name} | {o['n']} | {acc_o} | {acc_s} | {f1_o:.3f} | {f1_s:.3f} | {better} |"
         )
+    lines += [
+        "",
+        "Procedure picked, on the held-out retrieval questions (`knowledge/eval/questions.yml`) "
+        "and their rewrites: share given a procedure answer, and the right procedure first "
+        "(top-1) or among the three the bot shows (top-3). The search is the same for both; "
+        "the pipeline decides whether a question reaches it.",
+        "",
+        "| subset | n | ours answered | stock answered | ours top-1 / top-3 "
+        "| stock top-1 / top-3 | ours better |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, o in ours["procedures"].items():
+        s = stock["procedures"][name]
+        lines.append(
+            f"| {name} | {o['n']} | {o['routed']:.1%} | {s['routed']:.1%} "
+            f"| {o['top1']:.1%} / {o['top3']:.1%} | {s['top1']:.1%} / {s['top3']:.1%} "
+            f"| {_better(o['top1'], s['top1'])} |"
+        )
     lines += ["", "| measure | ours | stock |", "|---|---|---|"]
     lines += [f"| {label} | {fn(ours)} | {fn(stock)} |" for label, fn in MEASURES]
     lines += [
@@ -239,6 +325,9 @@ def goal_summary(results: dict[str, Any]) -> str:
             missed.append(f"not better than stock on {name}")
         elif o["intent_accuracy"] == stock_accuracy:
             missed.append(f"tied with stock on {name} ({stock_accuracy:.1%})")
+    for name, o in ours["procedures"].items():
+        if o["top1"] <= stock["procedures"][name]["top1"]:
+            missed.append(f"procedure top-1 not better than stock on {name}")
     if ours["subsets"]["clean"]["intent_accuracy"] < 0.95:
         missed.append("clean accuracy below 95 %")
     if ours["subsets"]["no_diacritics"]["intent_accuracy"] < 0.92:
@@ -273,14 +362,20 @@ def main() -> None:
     args = parser.parse_args()
     limit = args.limit or None
     if args.one:
-        report = run_one(PIPELINES[args.one], args.epochs, limit)
+        ranks = json.loads(Path(os.environ["BENCH_RANKS"]).read_text(encoding="utf-8"))
+        report = run_one(PIPELINES[args.one], args.epochs, limit, ranks)
         Path(os.environ["BENCH_RESULT"]).write_text(json.dumps(report), encoding="utf-8")
         return
+    texts = [q.text for questions in procedure_sets(limit).values() for q in questions]
+    with tempfile.TemporaryDirectory() as folder:
+        ranks = Path(folder) / "ranks.json"
+        rank_procedures(texts, ranks)
+        pipelines = {name: _child(name, args.epochs, limit, ranks) for name in PIPELINES}
     results = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{os.cpu_count()} CPU cores",
         "epochs": args.epochs,
-        "pipelines": {name: _child(name, args.epochs, limit) for name in PIPELINES},
+        "pipelines": pipelines,
     }
     results["summary"] = goal_summary(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,9 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import Aspect
 from actions.procedures import REPHRASE, ActionAnswerProcedure, ActionDefaultFallback
+from bot.benchmark.run import ANSWER_INTENTS
 from tests.actions.conftest import make_tracker
 
 COPY_ID = "cap-ban-sao-van-bang-tu-so-goc"
@@ -79,3 +81,7 @@ async def test_fallback_never_answers_it_offers_choices() -> None:
     assert events == []
     assert messages[0]["buttons"], "the closest procedures are offered as buttons"
     assert all(b["payload"].startswith("/choose_procedure") for b in messages[0]["buttons"])
+
+
+def test_benchmark_counts_the_intents_this_action_answers() -> None:
+    assert {aspect.value for aspect in Aspect} == ANSWER_INTENTS
