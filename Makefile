@@ -34,6 +34,10 @@ $(APP_VENV)/.installed: requirements/app.lock
 	$(APP_VENV)/bin/pip install -q --disable-pip-version-check --no-deps -r requirements/app.lock
 	touch $@
 
+# Retrieval training pairs labelled with an intent are NLU training data too.
+nlu_data/nlu/procedure_questions.yml: knowledge/data/train_pairs.yml knowledge/export_nlu_questions.py | $(APP_VENV)/.installed
+	$(APP_PY) -m knowledge.export_nlu_questions
+
 knowledge/data/domain_words.txt: $(shell find nlu_data -name '*.yml') $(wildcard knowledge/data/procedures/*.yml) knowledge/build_domain_words.py | $(APP_VENV)/.installed
 	$(APP_PY) -m knowledge.build_domain_words
 
