@@ -226,8 +226,7 @@ def _child(name: str, epochs: int | None, limit: int | None, ranks: Path) -> dic
         # An empty Rasa training cache: a hit from an earlier run would report seconds for
         # minutes of training.
         env = dict(os.environ, BENCH_RESULT=result.name, BENCH_RANKS=str(ranks))
-        env.update(PYTHONPATH=str(ROOT))
-        env.update(RASA_CACHE_DIRECTORY=cache, RASA_MAX_CACHE_SIZE="0")
+        env.update(PYTHONPATH=str(ROOT), RASA_CACHE_DIRECTORY=cache, RASA_MAX_CACHE_SIZE="0")
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = status
