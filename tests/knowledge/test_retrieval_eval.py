@@ -40,11 +40,11 @@ def test_retrieval_accuracy_floors(hybrid: bool, floors: dict[str, tuple[float, 
 def test_capitals_and_decomposed_unicode_find_the_same_procedures() -> None:
     settings = get_settings()
     search = build_search(Catalogue(), settings.embedding_model, settings.dense_weight)
+
+    def ranked(text: str) -> list[str]:
+        return [h.procedure.id for h in search.search(text, k=3)]
+
     for question in load_questions()[:60]:
-
-        def ranked(text: str) -> list[str]:
-            return [h.procedure.id for h in search.search(text, k=3)]
-
         assert ranked(question.q.upper()) == ranked(question.q.lower())
         assert ranked(unicodedata.normalize("NFD", question.q)) == ranked(question.q)
 
