@@ -15,10 +15,10 @@ from pathlib import Path
 import yaml
 
 from bot.benchmark.data import load, split_files
+from knowledge.eval.evaluate import load_questions
 from knowledge.vietnamese import keys
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ROOT / "knowledge/eval/questions.yml"
 MAX_SHARED_TRIGRAMS = 0.6
 # Shorter sentences ("đúng rồi", "không phải") are formulas everyone types, not copies.
 MIN_SYLLABLES = 4
@@ -58,8 +58,7 @@ def test_the_check_finds_a_rewritten_copy() -> None:
 
 def test_retrieval_training_pairs_are_not_evaluation_questions() -> None:
     pairs = yaml.safe_load((ROOT / "knowledge/data/train_pairs.yml").read_text("utf-8"))
-    questions = yaml.safe_load(QUESTIONS.read_text("utf-8"))
-    leaks = near_copies([p["q"] for p in pairs["pairs"]], [q["q"] for q in questions["questions"]])
+    leaks = near_copies([p["q"] for p in pairs["pairs"]], [q.q for q in load_questions()])
     assert not leaks, leaks
 
 
@@ -67,6 +66,6 @@ def test_nlu_training_examples_are_not_test_sentences() -> None:
     """The retrieval questions are held out for NLU too: the benchmark's procedure scores."""
     training = [e.text for f in sorted((ROOT / "nlu_data/nlu").glob("*.yml")) for e in load(f)]
     held_out = [e.text for f in split_files().values() for e in load(f)]
-    held_out += [q["q"] for q in yaml.safe_load(QUESTIONS.read_text("utf-8"))["questions"]]
+    held_out += [q.q for q in load_questions()]
     leaks = near_copies(training, held_out)
     assert not leaks, leaks
