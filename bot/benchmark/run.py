@@ -40,11 +40,18 @@ PIPELINES = {
 PROCEDURE_QUESTIONS = ROOT / "knowledge" / "eval" / "questions.yml"
 # The app venv (torch, the fine-tuned retrieval model), where the catalogue search runs.
 APP_PYTHON = os.environ.get("APP_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
-# Intents answered from the catalogue search: the values of actions.answers.Aspect.
-ANSWER_INTENTS = frozenset(
-    {"ask_procedure", "ask_documents", "ask_processing_time", "ask_fee", "ask_submission",
-     "ask_legal_basis"}
-)  # fmt: skip
+
+
+def _answer_intents() -> frozenset[str]:
+    """The intents answered from the catalogue search (the values of actions.answers.Aspect),
+    which our pipeline's fallback treats as one group."""
+    pipeline = yaml.safe_load(PIPELINES["ours"].read_text(encoding="utf-8"))["pipeline"]
+    return frozenset(
+        intent for component in pipeline for intent in component.get("grouped_intents", [])
+    )
+
+
+ANSWER_INTENTS = _answer_intents()
 FALLBACK = "nlu_fallback"  # the fallback action offers the three closest procedures
 DEFAULT_OUT = ROOT / "docs" / "nlu_benchmark.json"
 README = ROOT / "README.md"

@@ -83,5 +83,5 @@ async def test_fallback_never_answers_it_offers_choices() -> None:
     assert all(b["payload"].startswith("/choose_procedure") for b in messages[0]["buttons"])
 
 
-def test_benchmark_counts_the_intents_this_action_answers() -> None:
+def test_the_fallback_group_and_the_benchmark_are_the_intents_this_action_answers() -> None:
     assert {aspect.value for aspect in Aspect} == ANSWER_INTENTS
