@@ -11,15 +11,19 @@ underthesea segments text without diacritics badly ("xin cap lai_bang tot nghiep
 such text is split into the most probable words under a unigram model of the words
 underthesea found in this domain's own accented text, stripped of their diacritics; both
 spellings of a sentence then get the same keys in most cases.
+
+A syllable that is no Vietnamese word at all ("nghieep", "bnag") is a typo: it is read as
+the most frequent domain syllable one edit away, if there is one.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -59,6 +63,13 @@ REWRITES: dict[tuple[str, ...], str] = {
     ("c1",): "tiểu học", ("cap", "1"): "tiểu học", ("cap", "mot"): "tiểu học",
 }  # fmt: skip
 _MAX_REWRITE = max(len(k) for k in REWRITES)
+
+# Words in Latin script that people mix into Vietnamese chat: words, not typos.
+CHAT_LOANWORDS = frozenset(
+    "ok oke oki okay hi hello helo bye thank thanks you yes no sorry please admin ad app "
+    "web website link email mail gmail online offline file pdf scan zalo facebook fb google "
+    "bot chatbot test code pass password login logout form ielts toefl sat gpa visa".split()
+)
 
 
 @dataclass(frozen=True)
@@ -171,6 +182,83 @@ def word_log_probs() -> dict[tuple[str, ...], float]:
     return {word: math.log(count / total) for word, count in counts.items()}
 
 
+@lru_cache(maxsize=1)
+def domain_syllables() -> dict[str, dict[str, int]]:
+    """The syllables of the domain's words: key (no diacritics) -> {spelling: occurrences}."""
+    spellings: dict[str, dict[str, int]] = {}
+    if DOMAIN_WORDS_FILE.exists():
+        for line in DOMAIN_WORDS_FILE.read_text(encoding="utf-8").splitlines():
+            word, _, count = line.rpartition("\t")
+            for part in word.lower().split():
+                found = spellings.setdefault(strip_diacritics(part), {})
+                found[part] = found.get(part, 0) + int(count or 0)
+    return spellings
+
+
+@lru_cache(maxsize=1)
+def known_syllables() -> frozenset[str]:
+    """Syllables that are words, never typos: the domain's, the abbreviations and loanwords
+    people type and those of underthesea's Vietnamese dictionary (Viet74K), no diacritics."""
+    known = set(domain_syllables()) | CHAT_LOANWORDS
+    known.update(strip_diacritics(part) for typed in REWRITES for part in typed)
+    spec = importlib.util.find_spec("underthesea")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        dictionary = Path(folder) / "corpus" / "data" / "Viet74K.txt"
+        if dictionary.exists():  # common words only: place names carry odd syllables
+            words = dictionary.read_text(encoding="utf-8").splitlines()
+            known.update(strip_diacritics(" ".join(w for w in words if w.islower())).split())
+    return frozenset(known)
+
+
+def _one_edit_away(key: str) -> tuple[set[str], set[str]]:
+    """(two neighbouring letters swapped, one letter deleted, inserted or replaced)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(key[:i], key[i:]) for i in range(len(key) + 1)]
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    deletes = {a + b[1:] for a, b in splits if b}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
+    inserts = {a + c + b for a, b in splits for c in letters}
+    return swaps, deletes | replaces | inserts
+
+
+def correct_typo(key: str) -> str:
+    """``key`` itself if it is a word (or too short to tell); else the most frequent domain
+    syllable one edit away, a swap first since it keeps every letter typed; else ``key``."""
+    if len(key) < 3 or not key.isascii() or not key.isalpha() or key in known_syllables():
+        return key
+    domain = domain_syllables()
+    for edits in _one_edit_away(key):
+        candidates = [c for c in edits if c in domain]
+        if candidates:
+            return max(candidates, key=lambda c: (sum(domain[c].values()), c))
+    return key
+
+
+def _edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+    return row[-1]
+
+
+def _correct_typos(syllables: list[_Syllable]) -> list[_Syllable]:
+    """Typos corrected; the spelling kept is the domain's closest to what was typed, so that
+    underthesea still finds the word ("phưương án" -> "phương án", not "phường án")."""
+    corrected = []
+    for syl in syllables:
+        key = correct_typo(syl.key)
+        if key != syl.key:
+            spellings = domain_syllables()[key]
+            accented = min(
+                spellings, key=lambda s: (_edit_distance(s, syl.accented), -spellings[s])
+            )
+            syl = replace(syl, accented=accented, key=key)
+        corrected.append(syl)
+    return corrected
+
+
 def _segment_stripped(keys: Sequence[str]) -> list[int]:
     """Word lengths (in syllables): the most probable split under the unigram model."""
     log_probs = word_log_probs()
@@ -219,7 +307,7 @@ def analyze(text: str) -> list[Word]:
     letters = [s for s in typed if _LETTERS_ONLY.match(s.accented)]
     accented_count = sum(1 for s in letters if s.key != s.accented)
     accented_text = accented_count >= max(1, round(0.3 * len(letters)))
-    syllables = _expand(typed)
+    syllables = _expand(_correct_typos(typed))
 
     words: list[list[_Syllable]] = []
     run: list[_Syllable] = []

@@ -4,7 +4,14 @@ import unicodedata
 
 import pytest
 
-from knowledge.vietnamese import analyze, key_forms, keys, normalize_unicode, strip_diacritics
+from knowledge.vietnamese import (
+    analyze,
+    correct_typo,
+    key_forms,
+    keys,
+    normalize_unicode,
+    strip_diacritics,
+)
 
 
 def test_strip_diacritics_handles_d_bar_and_nfd() -> None:
@@ -58,3 +65,29 @@ def test_key_forms_cover_other_segmentations() -> None:
     forms = key_forms(["lam", "mat_bang", "tot_nghiep"])
     assert forms >= {"mat", "bang", "mat_bang", "lam_mat_bang"}
     assert "nhom_tre" in key_forms(keys("nhóm trẻ gia đình"))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "xin cấp lại bằgn tốt nghệip",  # swapped letters
+        "xin cấp lại bằng tốtt nghiệp",  # a doubled letter
+        "xin cap lai bang tot ngiep",  # a dropped letter, no diacritics
+        "xin cap lai bang tot nghiep",
+    ],
+)
+def test_one_letter_typos_read_as_the_word_meant(typed: str) -> None:
+    assert keys(typed) == ["xin", "cap", "lai", "bang", "tot_nghiep"]
+
+
+def test_a_corrected_word_keeps_the_span_typed() -> None:
+    text = "cần phưương án gì"
+    (word,) = [w for w in analyze(text) if w.key == "phuong_an"]
+    assert text[word.start : word.end] == word.text == "phưương án"
+
+
+@pytest.mark.parametrize(
+    "word", ["bye", "thank", "you", "lia", "hs", "kq", "thpt", "ielts", "H10-0042", "xyzw"]
+)
+def test_words_abbreviations_and_codes_are_not_typos(word: str) -> None:
+    assert correct_typo(strip_diacritics(word).lower()) == strip_diacritics(word).lower()
