@@ -163,6 +163,19 @@ def _expand(syllables: list[_Syllable]) -> list[_Syllable]:
 
 
 @lru_cache(maxsize=1)
+def domain_words() -> dict[str, int]:
+    """The domain's words (lower case, with diacritics) and how often they occur."""
+    counts: dict[str, int] = {}
+    if DOMAIN_WORDS_FILE.exists():
+        for line in DOMAIN_WORDS_FILE.read_text(encoding="utf-8").splitlines():
+            word, _, count = line.rpartition("\t")
+            if word.strip() and count.isdigit():
+                word = word.lower()
+                counts[word] = counts.get(word, 0) + int(count)
+    return counts
+
+
+@lru_cache(maxsize=1)
 def word_log_probs() -> dict[tuple[str, ...], float]:
     """Unigram log-probabilities of the domain's words, without diacritics.
 
@@ -172,12 +185,9 @@ def word_log_probs() -> dict[tuple[str, ...], float]:
     let a frequent reading ("mất" + "bằng") beat a rare one ("mặt bằng").
     """
     counts: dict[tuple[str, ...], int] = {}
-    if DOMAIN_WORDS_FILE.exists():
-        for line in DOMAIN_WORDS_FILE.read_text(encoding="utf-8").splitlines():
-            word, _, count = line.rpartition("\t")
-            parts = tuple(strip_diacritics(word.lower()).split())
-            if parts and count.isdigit():
-                counts[parts] = counts.get(parts, 0) + int(count)
+    for word, count in domain_words().items():
+        parts = tuple(strip_diacritics(word).split())
+        counts[parts] = counts.get(parts, 0) + count
     total = sum(counts.values()) or 1
     return {word: math.log(count / total) for word, count in counts.items()}
 
@@ -186,12 +196,10 @@ def word_log_probs() -> dict[tuple[str, ...], float]:
 def domain_syllables() -> dict[str, dict[str, int]]:
     """The syllables of the domain's words: key (no diacritics) -> {spelling: occurrences}."""
     spellings: dict[str, dict[str, int]] = {}
-    if DOMAIN_WORDS_FILE.exists():
-        for line in DOMAIN_WORDS_FILE.read_text(encoding="utf-8").splitlines():
-            word, _, count = line.rpartition("\t")
-            for part in word.lower().split():
-                found = spellings.setdefault(strip_diacritics(part), {})
-                found[part] = found.get(part, 0) + int(count or 0)
+    for word, count in domain_words().items():
+        for part in word.split():
+            found = spellings.setdefault(strip_diacritics(part), {})
+            found[part] = found.get(part, 0) + count
     return spellings
 
 
