@@ -56,6 +56,10 @@ REWRITES: dict[tuple[str, ...], str] = {
     ("gddt",): "giáo dục đào tạo", ("gdđt",): "giáo dục đào tạo", ("sgd",): "sở giáo dục",
     ("pgd",): "phòng giáo dục", ("ubnd",): "ủy ban nhân dân", ("tthc",): "thủ tục hành chính",
     ("dvc",): "dịch vụ công", ("ptdtnt",): "dân tộc nội trú",
+    ("qđ",): "quyết định", ("qd",): "quyết định", ("gcn",): "giấy chứng nhận",
+    ("kq",): "kết quả", ("hp",): "học phí", ("trg",): "trường", ("lm",): "làm",
+    ("đh",): "đại học", ("dh",): "đại học", ("sv",): "sinh viên", ("bgd",): "bộ giáo dục",
+    ("trc",): "trước", ("nhìu",): "nhiều", ("hông",): "không", ("wá",): "quá",
     ("c3",): "thpt", ("cap", "3"): "thpt", ("cap", "ba"): "thpt",
     ("trung", "hoc", "pho", "thong"): "thpt", ("pho", "thong", "trung", "hoc"): "thpt",
     ("c2",): "thcs", ("cap", "2"): "thcs", ("cap", "hai"): "thcs",
@@ -97,6 +101,17 @@ def strip_diacritics(text: str) -> str:
     return without_marks.replace("đ", "d").replace("Đ", "D")
 
 
+# Open syllables written with either final "i" or "y" ("đăng kí"/"đăng ký", "lí do"/"lý do",
+# "bác sĩ"/"bác sỹ", "Mĩ"/"Mỹ", "công ti"/"công ty", "hi vọng"/"hy vọng"): one key, with "y".
+_I_OR_Y = {"ki": "ky", "li": "ly", "mi": "my", "si": "sy", "ti": "ty", "hi": "hy"}
+
+
+def syllable_key(syllable: str) -> str:
+    """A syllable's key: no diacritics, lower case, one spelling for the i/y variants."""
+    key = strip_diacritics(syllable.lower())
+    return _I_OR_Y.get(key, key)
+
+
 def normalize_unicode(text: str) -> str:
     """NFC form with control characters removed; what every channel should store."""
     composed = unicodedata.normalize("NFC", text)
@@ -127,7 +142,7 @@ def _syllables(text: str) -> list[_Syllable]:
     found = []
     for match in _SYLLABLE.finditer(text):
         accented = _accented(match.group())
-        found.append(_Syllable(match.start(), match.end(), accented, strip_diacritics(accented)))
+        found.append(_Syllable(match.start(), match.end(), accented, syllable_key(accented)))
     return found
 
 
@@ -157,7 +172,7 @@ def _expand(syllables: list[_Syllable]) -> list[_Syllable]:
         size, replacement = rewrite
         start, end = syllables[i].start, syllables[i + size - 1].end
         for part in replacement.split():
-            expanded.append(_Syllable(start, end, part, strip_diacritics(part)))
+            expanded.append(_Syllable(start, end, part, syllable_key(part)))
         i += size
     return expanded
 
@@ -186,7 +201,7 @@ def word_log_probs() -> dict[tuple[str, ...], float]:
     """
     counts: dict[tuple[str, ...], int] = {}
     for word, count in domain_words().items():
-        parts = tuple(strip_diacritics(word).split())
+        parts = tuple(syllable_key(part) for part in word.split())
         counts[parts] = counts.get(parts, 0) + count
     total = sum(counts.values()) or 1
     return {word: math.log(count / total) for word, count in counts.items()}
@@ -198,7 +213,7 @@ def domain_syllables() -> dict[str, dict[str, int]]:
     spellings: dict[str, dict[str, int]] = {}
     for word, count in domain_words().items():
         for part in word.split():
-            found = spellings.setdefault(strip_diacritics(part), {})
+            found = spellings.setdefault(syllable_key(part), {})
             found[part] = found.get(part, 0) + count
     return spellings
 
@@ -208,13 +223,14 @@ def known_syllables() -> frozenset[str]:
     """Syllables that are words, never typos: the domain's, the abbreviations and loanwords
     people type and those of underthesea's Vietnamese dictionary (Viet74K), no diacritics."""
     known = set(domain_syllables()) | CHAT_LOANWORDS
-    known.update(strip_diacritics(part) for typed in REWRITES for part in typed)
+    known.update(syllable_key(part) for typed in REWRITES for part in typed)
     spec = importlib.util.find_spec("underthesea")
     for folder in (spec.submodule_search_locations or []) if spec else []:
         dictionary = Path(folder) / "corpus" / "data" / "Viet74K.txt"
         if dictionary.exists():  # common words only: place names carry odd syllables
             words = dictionary.read_text(encoding="utf-8").splitlines()
-            known.update(strip_diacritics(" ".join(w for w in words if w.islower())).split())
+            common = " ".join(w for w in words if w.islower())
+            known.update(syllable_key(part) for part in common.split())
     return frozenset(known)
 
 
@@ -313,7 +329,7 @@ def analyze(text: str) -> list[Word]:
     """Split ``text`` into words with normalized keys and spans in ``text`` itself."""
     typed = _syllables(text)
     letters = [s for s in typed if _LETTERS_ONLY.match(s.accented)]
-    accented_count = sum(1 for s in letters if s.key != s.accented)
+    accented_count = sum(1 for s in letters if has_diacritics(s.accented))
     accented_text = accented_count >= max(1, round(0.3 * len(letters)))
     syllables = _expand(_correct_typos(typed))
 

@@ -58,6 +58,8 @@ def test_nfd_spans_point_into_the_decomposed_text() -> None:
         ("le phi bn z", ["le_phi", "bao_nhieu", "vay"]),
         ("chuyển trường cấp 3", ["chuyen", "truong", "thpt"]),
         ("tuyen sinh c2", ["tuyen_sinh", "thcs"]),
+        ("qđ cho phép trg mầm non", ["quyet_dinh", "cho_phep", "truong", "mam_non"]),
+        ("bao giờ có kq, miễn hp k", ["bao_gio", "co", "ket_qua", "mien", "hoc_phi", "khong"]),
     ],
 )
 def test_chat_abbreviations_are_expanded(typed: str, expected: list[str]) -> None:

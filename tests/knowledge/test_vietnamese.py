@@ -23,6 +23,15 @@ def test_old_and_new_tone_placement_read_the_same() -> None:
     assert keys("hoà") == keys("hòa") == ["hoa"]
 
 
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("đăng kí thi", "đăng ký thi"), ("dang ki", "dang ky"), ("lí do", "lý do"),
+     ("kì thi", "kỳ thi"), ("du học Mĩ", "du học Mỹ"), ("công ti", "công ty")],
+)  # fmt: skip
+def test_i_and_y_spellings_read_the_same(one: str, other: str) -> None:
+    assert keys(one) == keys(other)
+
+
 def test_normalize_unicode_composes_and_drops_control_characters() -> None:
     assert normalize_unicode(unicodedata.normalize("NFD", "bằng") + "\x00\u200b") == "bằng"
 
