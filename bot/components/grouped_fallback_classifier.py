@@ -16,10 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Tuple
 
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.nlu.constants import INTENT_NAME_KEY, INTENT_RANKING_KEY
 from rasa.shared.nlu.constants import PREDICTED_CONFIDENCE_KEY as CONFIDENCE
@@ -31,16 +28,6 @@ class GroupedFallbackClassifier(FallbackClassifier):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {**FallbackClassifier.get_default_config(), "grouped_intents": []}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GroupedFallbackClassifier:
-        return cls({**cls.get_default_config(), **config})
 
     def _grouped(self, ranking: List[Dict[str, Any]]) -> Tuple[float, float]:
         """(confidence of the first choice, best confidence that competes with it)."""
