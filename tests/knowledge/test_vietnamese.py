@@ -54,6 +54,25 @@ def test_key_syllables_survive_every_spelling(variant: str) -> None:
     assert "thpt" in found
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("e ms đky thi tn", "em mới đăng ký thi tốt nghiệp"),
+        ("dky cho con vao lop 1", "đăng ký cho con vào lớp 1"),
+        ("h mk phải lm s", "giờ mình phải làm sao"),
+        ("gxn cư trú", "giấy xác nhận cư trú"),
+        ("trg mn tư thục", "trường mầm non tư thục"),
+        ("gv mn", "giáo viên mầm non"),
+    ],
+)
+def test_chat_abbreviations_read_as_the_words_meant(typed: str, meant: str) -> None:
+    assert keys(typed) == keys(meant)
+
+
+def test_mn_is_everyone_in_a_greeting() -> None:
+    assert keys("chào mn") == keys("chào mọi người")
+
+
 def test_words_keep_spans_of_the_original_text() -> None:
     text = "  Hồ sơ 000.00.17.H10-240115-0001 nộp onl đc ko?"
     for word in analyze(text):
