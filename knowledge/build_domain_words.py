@@ -15,9 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.catalogue import DEFAULT_DIR, load_all
+from knowledge.catalogue import load_all
+from knowledge.paths import DOMAIN_WORDS_FILE, PROCEDURES_DIR
 from knowledge.retrieval.search import procedure_text
-from knowledge.vietnamese import DOMAIN_WORDS_FILE, has_diacritics, normalize_unicode
+from knowledge.vietnamese import has_diacritics, normalize_unicode
 
 ROOT = Path(__file__).resolve().parents[1]
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
@@ -49,7 +50,7 @@ def count_words(sentences: Iterator[str]) -> Counter[str]:
 
 
 def main() -> None:
-    catalogue = load_all(DEFAULT_DIR)
+    catalogue = load_all(PROCEDURES_DIR)
     texts = [line for p in catalogue.procedures.values() for line in procedure_text(p).splitlines()]
     counts = count_words(iter([*nlu_sentences(ROOT / "nlu_data"), *texts]))
     lines = [f"{word}\t{count}" for word, count in sorted(counts.items())]

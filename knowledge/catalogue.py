@@ -15,8 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge.models import Procedure
-
-DEFAULT_DIR = Path(__file__).resolve().parent / "data" / "procedures"
+from knowledge.paths import PROCEDURES_DIR
 
 
 class CatalogueError(ValueError):
@@ -55,7 +54,7 @@ def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
 
 
-def load_all(folder: Path = DEFAULT_DIR) -> Snapshot:
+def load_all(folder: Path = PROCEDURES_DIR) -> Snapshot:
     """Load and validate every record; raise one error listing every broken file."""
     signature = _signature(folder)
     procedures: dict[str, Procedure] = {}
@@ -83,7 +82,7 @@ class Catalogue:
     the error is kept in ``last_error`` for the staff pages and the health check.
     """
 
-    def __init__(self, folder: Path = DEFAULT_DIR) -> None:
+    def __init__(self, folder: Path = PROCEDURES_DIR) -> None:
         self.folder = folder
         self._lock = threading.Lock()
         self._snapshot = load_all(folder)

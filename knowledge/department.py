@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, HttpUrl
 
-DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "department.yml"
+from knowledge.paths import DEPARTMENT_FILE
 
 
 class Department(BaseModel):
@@ -23,5 +23,5 @@ class Department(BaseModel):
     national_hotline: str
 
 
-def load_department(path: Path = DEFAULT_FILE) -> Department:
+def load_department(path: Path = DEPARTMENT_FILE) -> Department:
     return Department.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))

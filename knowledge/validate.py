@@ -6,11 +6,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from knowledge.catalogue import DEFAULT_DIR, CatalogueError, load_all
+from knowledge.catalogue import CatalogueError, load_all
+from knowledge.paths import PROCEDURES_DIR
 
 
 def main(argv: list[str]) -> int:
-    folder = Path(argv[0]) if argv else DEFAULT_DIR
+    folder = Path(argv[0]) if argv else PROCEDURES_DIR
     try:
         snapshot = load_all(folder)
     except CatalogueError as exc:

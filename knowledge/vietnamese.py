@@ -28,7 +28,7 @@ from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-DOMAIN_WORDS_FILE = Path(__file__).resolve().parent / "data" / "domain_words.txt"
+from knowledge.paths import DOMAIN_WORDS_FILE
 
 # A syllable: letters/digits (with combining marks, for NFD input), optionally joined by
 # . - / inside it so that codes such as "000.00.17.H10-240115-0001" stay one piece.

@@ -19,13 +19,12 @@ import torch
 import yaml
 
 from knowledge.catalogue import load_all
+from knowledge.paths import TRAIN_PAIRS_FILE
 from knowledge.retrieval.dense import PASSAGE_PREFIX, QUERY_PREFIX
 from knowledge.vietnamese import strip_diacritics
 
-TRAIN_PAIRS = Path(__file__).resolve().parents[1] / "data" / "train_pairs.yml"
 
-
-def training_pairs(pairs_file: Path = TRAIN_PAIRS) -> list[tuple[str, str]]:
+def training_pairs(pairs_file: Path = TRAIN_PAIRS_FILE) -> list[tuple[str, str]]:
     """(query, procedure id) pairs, each question also without diacritics."""
     data = yaml.safe_load(pairs_file.read_text(encoding="utf-8"))
     pairs = [(str(p["q"]), str(p["expected"])) for p in data["pairs"]]

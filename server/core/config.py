@@ -11,6 +11,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.paths import DEPARTMENT_FILE, PROCEDURES_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,8 +22,8 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     database_url: str = f"sqlite:///{ROOT / 'var' / 'assistant.db'}"
-    catalogue_dir: Path = ROOT / "knowledge" / "data" / "procedures"
-    department_file: Path = ROOT / "knowledge" / "data" / "department.yml"
+    catalogue_dir: Path = PROCEDURES_DIR
+    department_file: Path = DEPARTMENT_FILE
     # Sentence-embedding model for dense retrieval: a folder or a Hugging Face name;
     # empty = lexical search only. The default is built by `make` (see README).
     embedding_model: str = str(ROOT / "models" / "e5-small-edu")

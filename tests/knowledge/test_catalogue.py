@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge.catalogue import DEFAULT_DIR, Catalogue, CatalogueError, load_all
+from knowledge.catalogue import Catalogue, CatalogueError, load_all
+from knowledge.paths import PROCEDURES_DIR
 
 COPY = "cap-ban-sao-van-bang-tu-so-goc"
 
@@ -16,7 +17,7 @@ COPY = "cap-ban-sao-van-bang-tu-so-goc"
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     target = tmp_path / "procedures"
-    shutil.copytree(DEFAULT_DIR, target)
+    shutil.copytree(PROCEDURES_DIR, target)
     return target
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import yaml
 
 from actions.answers import Aspect
-from knowledge.export_nlu_questions import OUT, PAIRS, render
+from knowledge.export_nlu_questions import OUT, render
+from knowledge.paths import TRAIN_PAIRS_FILE
 
 
 def test_generated_nlu_file_is_current() -> None:
@@ -15,7 +16,7 @@ def test_generated_nlu_file_is_current() -> None:
 
 
 def test_pairs_name_only_intents_the_answer_action_handles() -> None:
-    pairs = yaml.safe_load(PAIRS.read_text(encoding="utf-8"))["pairs"]
+    pairs = yaml.safe_load(TRAIN_PAIRS_FILE.read_text(encoding="utf-8"))["pairs"]
     intents = {p["intent"] for p in pairs if "intent" in p}
     assert intents <= {aspect.value for aspect in Aspect}
     assert sum("intent" in p for p in pairs) >= 0.9 * len(pairs)
