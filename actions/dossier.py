@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import resources
 from knowledge.dossier_code import find_codes
 from server.core.config import get_settings
-from server.core.privacy import sender_hash
+from server.core.security import sender_hash
 from server.dossiers import DossierBackendError
 from server.dossiers.lookup import DossierLookup, LookupResult, Outcome, verification_digits
 from server.dossiers.models import today_vn

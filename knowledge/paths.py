@@ -3,10 +3,13 @@ them and the scripts rebuilding them share."""
 
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "knowledge" / "data"
 PROCEDURES_DIR = DATA_DIR / "procedures"
 DEPARTMENT_FILE = DATA_DIR / "department.yml"
 # Hand-written retrieval pairs; `make` also exports them as NLU data (export_nlu_questions).
 TRAIN_PAIRS_FILE = DATA_DIR / "train_pairs.yml"
 # Rebuilt by `make` from the NLU data and the catalogue (build_domain_words).
 DOMAIN_WORDS_FILE = DATA_DIR / "domain_words.txt"
+# Built by `make embeddings`: multilingual-e5-small fine-tuned on the training pairs.
+EMBEDDING_MODEL_DIR = ROOT / "models" / "e5-small-edu"

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+# The tests and the stack they start share one key, so pseudonyms computed here match.
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 # TEST_PORT_BASE lets two checkouts run their end-to-end tests at the same time.
 _BASE = int(os.environ.get("TEST_PORT_BASE", "15000"))
 TEST_PORTS = {"rasa": _BASE + 5, "actions": _BASE + 55, "gateway": _BASE + 3000}

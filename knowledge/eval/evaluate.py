@@ -16,7 +16,8 @@ from pathlib import Path
 import yaml
 
 from knowledge.catalogue import Catalogue
-from knowledge.retrieval import ProcedureSearch, build_search, decisive
+from knowledge.paths import EMBEDDING_MODEL_DIR
+from knowledge.retrieval import DEFAULT_DENSE_WEIGHT, ProcedureSearch, build_search, decisive
 from knowledge.vietnamese import REWRITES, has_diacritics, keys
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -96,15 +97,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--report", type=Path, default=REPORT)
-    parser.add_argument("--model", help="embedding model (default: EMBEDDING_MODEL setting)")
-    parser.add_argument("--dense-weight", type=float, help="default: DENSE_WEIGHT setting")
+    parser.add_argument("--model", help="embedding model (default: models/e5-small-edu)")
+    parser.add_argument("--dense-weight", type=float, help=f"default: {DEFAULT_DENSE_WEIGHT}")
     parser.add_argument("--lexical-only", action="store_true", help="BM25 alone")
     args = parser.parse_args()
-    from server.core.config import get_settings
-
-    settings = get_settings()
-    model = "" if args.lexical_only else (args.model or settings.embedding_model)
-    weight = settings.dense_weight if args.dense_weight is None else args.dense_weight
+    model = "" if args.lexical_only else (args.model or str(EMBEDDING_MODEL_DIR))
+    weight = DEFAULT_DENSE_WEIGHT if args.dense_weight is None else args.dense_weight
     catalogue = Catalogue()
     questions = load_questions(args.questions)
     unknown = {q.expected for q in questions} - {p.id for p in catalogue.all()}

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from knowledge.catalogue import Catalogue
-from knowledge.retrieval import build_search
+from knowledge.paths import EMBEDDING_MODEL_DIR
+from knowledge.retrieval import DEFAULT_DENSE_WEIGHT, build_search
 
 TOP_K = 3
 
@@ -22,10 +23,7 @@ TOP_K = 3
 def main(argv: list[str]) -> None:
     if len(argv) != 2:
         raise SystemExit(__doc__)
-    from server.core.config import get_settings
-
-    settings = get_settings()
-    search = build_search(Catalogue(), settings.embedding_model, settings.dense_weight)
+    search = build_search(Catalogue(), str(EMBEDDING_MODEL_DIR), DEFAULT_DENSE_WEIGHT)
     texts: list[str] = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     ranks = {text: [hit.procedure.id for hit in search.search(text, k=TOP_K)] for text in texts}
     Path(argv[1]).write_text(json.dumps(ranks, ensure_ascii=False), encoding="utf-8")

@@ -3,6 +3,10 @@
 from knowledge.catalogue import Catalogue
 from knowledge.retrieval.search import MIN_LEXICAL, ProcedureSearch, SearchHit, decisive
 
+# Share of the dense score in the hybrid score, chosen on a validation fifth of the training
+# pairs (never on the evaluation questions).
+DEFAULT_DENSE_WEIGHT = 0.7
+
 
 def build_search(
     catalogue: Catalogue, embedding_model: str, dense_weight: float
@@ -15,4 +19,11 @@ def build_search(
     return ProcedureSearch(catalogue, DenseEncoder(embedding_model), dense_weight)
 
 
-__all__ = ["MIN_LEXICAL", "ProcedureSearch", "SearchHit", "build_search", "decisive"]
+__all__ = [
+    "DEFAULT_DENSE_WEIGHT",
+    "MIN_LEXICAL",
+    "ProcedureSearch",
+    "SearchHit",
+    "build_search",
+    "decisive",
+]

@@ -1,12 +1,13 @@
 """Masking of personal data before anything is logged or stored.
 
-Phone numbers, citizen-ID numbers and e-mail addresses are replaced; dossier codes are
-kept (staff need them) since they reveal nothing without the verification step.
+Phone numbers, citizen-ID numbers and e-mail addresses are replaced whole (the last digits
+of a phone verify a dossier lookup, so none are kept); dossier codes are kept (staff need
+them) since they reveal nothing without the verification step. Pure functions with no
+settings: Rasa's tracker store (bot/tracker_store.py, Rasa's venv) masks with them too.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 
@@ -35,8 +36,7 @@ def mask_personal_data(text: str) -> str:
     def _mask_number(match: re.Match[str]) -> str:
         if in_code(match):
             return match.group()
-        digits = re.sub(r"\D", "", match.group())
-        return "*" * (len(digits) - 3) + digits[-3:]
+        return "*" * len(re.sub(r"\D", "", match.group()))
 
     return _LONG_NUMBER.sub(_mask_number, _EMAIL.sub("[email]", text))
 
@@ -51,6 +51,7 @@ def mask_verification_answer(text: str) -> str:
     )
 
 
-def sender_hash(sender: str) -> str:
-    """A stable pseudonym for a sender id, so logs group a conversation without naming it."""
-    return hashlib.sha256(sender.encode("utf-8")).hexdigest()[:32]
+def mask_citizen_message(text: str) -> str:
+    """Everything a citizen typed, as it may be kept: personal data and a verification
+    answer masked."""
+    return mask_verification_answer(mask_personal_data(text))

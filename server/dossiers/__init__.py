@@ -18,13 +18,11 @@ def build_store(settings: Settings) -> DossierStore:
     """The store the settings ask for (``DOSSIER_BACKEND``)."""
     if settings.dossier_backend == "sql":
         return SqlDossierStore()
-    if settings.dossier_backend == "http":
-        if not settings.dossier_api_url:
-            raise ValueError("DOSSIER_BACKEND=http needs DOSSIER_API_URL")
-        return HttpDossierStore(
-            settings.dossier_api_url,
-            timeout_s=settings.dossier_api_timeout_s,
-            retries=settings.dossier_api_retries,
-            token=settings.dossier_api_token,
-        )
-    raise ValueError(f"DOSSIER_BACKEND must be 'sql' or 'http', not {settings.dossier_backend!r}")
+    if not settings.dossier_api_url:
+        raise ValueError("DOSSIER_BACKEND=http needs DOSSIER_API_URL")
+    return HttpDossierStore(
+        settings.dossier_api_url,
+        timeout_s=settings.dossier_api_timeout_s,
+        retries=settings.dossier_api_retries,
+        token=settings.dossier_api_token.get_secret_value(),
+    )

@@ -22,7 +22,7 @@ from enum import Enum
 from typing import Protocol
 
 from knowledge.dossier_code import canonical, find_codes
-from server.core.privacy import sender_hash
+from server.core.security import sender_hash
 from server.dossiers.models import Dossier, utc_now
 from server.dossiers.store import DossierBackendError, DossierStore
 

@@ -13,12 +13,11 @@ what a department receives in a day) mark them as demo dossiers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from server.core.config import get_settings
+from server.core.config import Settings
 from server.db import make_engine
 from server.dossiers.models import VN_TZ, Dossier, Step, StepEvent, today_vn
 from server.dossiers.sql import SqlDossierStore, dossiers, prepared
@@ -116,13 +115,12 @@ def seed(engine: Engine | None = None, today: dt.date | None = None) -> int:
     return sum(store.add(d) for d in demo_dossiers(today or today_vn()))
 
 
-def seed_for(env: Mapping[str, str]) -> int:
-    """Seeds the database that processes started with ``env`` will use, if they keep
+def seed_for(settings: Settings) -> int:
+    """Seeds the database that processes started with ``settings`` will use, if they keep
     dossiers there: what :mod:`server.stack` calls before it starts them."""
-    settings = get_settings()
-    if env.get("DOSSIER_BACKEND", settings.dossier_backend) != "sql":
+    if settings.dossier_backend != "sql":
         return 0
-    engine = make_engine(env.get("DATABASE_URL", settings.database_url))
+    engine = make_engine(settings.app_database_url)
     try:
         return seed(engine)
     finally:

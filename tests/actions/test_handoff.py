@@ -22,4 +22,4 @@ async def test_handoff_gives_contacts_and_records_a_masked_request() -> None:
     assert len(rows) == 1
     assert rows[0]["procedure_id"] == "cap-ban-sao-van-bang-tu-so-goc"
     assert "0912345678" not in rows[0]["last_message"]
-    assert rows[0]["last_message"].endswith("*******678")
+    assert rows[0]["last_message"].endswith("**********")

@@ -38,7 +38,8 @@ def require_staff(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    if not settings.staff_token:
+    expected = settings.staff_token.get_secret_value()
+    if not expected:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "API cho cán bộ đang tắt: chưa đặt STAFF_TOKEN."
         )
@@ -48,7 +49,7 @@ def require_staff(
             "Cần mã truy cập của cán bộ (Authorization: Bearer …).",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if not hmac.compare_digest(credentials.credentials.encode(), settings.staff_token.encode()):
+    if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Mã truy cập không đúng.")
 
 
