@@ -64,9 +64,10 @@ run: install model  ## start the assistant (SQLite) with the web chat and a term
 validate-data: install  ## rasa data validate
 	$(RASA) data validate --config bot/config.yml --domain bot/domain --data $(TRAIN_DATA) --fail-on-warnings
 
-lint: install  ## ruff
+lint: install  ## ruff and the import contracts (import-linter)
 	$(APP_VENV)/bin/ruff check .
 	$(APP_VENV)/bin/ruff format --check .
+	PYTHONPATH=$(CURDIR) $(APP_VENV)/bin/lint-imports
 
 types: install  ## mypy
 	$(APP_PY) -m mypy

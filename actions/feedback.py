@@ -11,10 +11,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import resources
 from actions.answers import button
 from knowledge.vietnamese import keys
-from server import db
-from server.core.privacy import sender_hash
 
 SATISFIED, UNSATISFIED = "hai_long", "chua_hai_long"
 _NEGATIVE_KEYS = {"chua", "khong", "te", "kem", "chan", "buc", "chua_hai_long"}
@@ -29,15 +28,6 @@ def rating_from(tracker: Tracker) -> bool | None:
     if not words:
         return None
     return not (words & _NEGATIVE_KEYS)
-
-
-def store_rating(sender_id: str, procedure_id: str | None, satisfied: bool) -> None:
-    with db.engine().begin() as conn:
-        conn.execute(
-            db.ratings.insert().values(
-                sender_hash=sender_hash(sender_id), procedure_id=procedure_id, satisfied=satisfied
-            )
-        )
 
 
 class ActionAskRating(Action):
@@ -71,7 +61,7 @@ class ActionStoreRating(Action):
         if satisfied is None:
             dispatcher.utter_message(text="Dạ, anh/chị bấm giúp em một trong hai nút đánh giá ạ.")
             return []
-        store_rating(tracker.sender_id, tracker.get_slot("procedure_id"), satisfied)
+        resources.records().rate(tracker.sender_id, tracker.get_slot("procedure_id"), satisfied)
         if satisfied:
             dispatcher.utter_message(text="Dạ, em cảm ơn anh/chị đã đánh giá ạ!")
         else:

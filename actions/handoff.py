@@ -9,8 +9,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import resources
-from server import db
-from server.core.privacy import mask_personal_data, sender_hash
 
 
 def contact_text() -> str:
@@ -25,17 +23,6 @@ def contact_text() -> str:
     )
 
 
-def record_request(sender_id: str, procedure_id: str | None, last_message: str) -> None:
-    with db.engine().begin() as conn:
-        conn.execute(
-            db.handoff_requests.insert().values(
-                sender_hash=sender_hash(sender_id),
-                procedure_id=procedure_id,
-                last_message=mask_personal_data(last_message)[:2000],
-            )
-        )
-
-
 class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
@@ -43,7 +30,7 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        record_request(
+        resources.records().request_handoff(
             tracker.sender_id,
             tracker.get_slot("procedure_id"),
             tracker.latest_message.get("text") or "",

@@ -1,4 +1,5 @@
-"""Long-lived objects the actions share: catalogue, search, department contacts, dossiers.
+"""Long-lived objects the actions share: catalogue, search, department contacts, dossiers,
+and the records kept for staff.
 
 Built on first use, from the one settings object, so importing an action module is cheap.
 """
@@ -12,6 +13,7 @@ from knowledge.department import Department, load_department
 from knowledge.retrieval import ProcedureSearch, build_search
 from server.core.config import get_settings
 from server.dossiers import DossierStore, build_store
+from server.records import Records
 
 
 @lru_cache(maxsize=1)
@@ -32,3 +34,8 @@ def department() -> Department:
 @lru_cache(maxsize=1)
 def dossier_store() -> DossierStore:
     return build_store(get_settings())
+
+
+@lru_cache(maxsize=1)
+def records() -> Records:
+    return Records()

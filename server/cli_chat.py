@@ -1,9 +1,11 @@
-"""Terminal chat through the gateway's REST API: ``python -m server.cli_chat [URL]``."""
+"""Terminal chat through the gateway's web channel: ``python -m server.cli_chat [URL]``.
+
+It is a web client like the widget: it asks the gateway for a session and sends the
+token of a pressed button (typed as its number)."""
 
 from __future__ import annotations
 
 import sys
-import uuid
 from typing import Any
 
 import httpx
@@ -20,10 +22,11 @@ def render(messages: list[dict[str, Any]]) -> str:
 
 
 def chat_loop(gateway_url: str) -> None:
-    sender = f"t{uuid.uuid4().hex[:12]}"
     buttons: list[dict[str, str]] = []
     print("Nhập câu hỏi (số để bấm nút, /thoat để thoát).")
     with httpx.Client(base_url=gateway_url, timeout=60) as client:
+        token = client.post("/api/web/session").json()["token"]
+        client.headers["Authorization"] = f"Bearer {token}"
         while True:
             try:
                 text = input("Bạn: ").strip()
@@ -32,13 +35,12 @@ def chat_loop(gateway_url: str) -> None:
                 return
             if text in {"/thoat", "/quit", "/exit"}:
                 return
+            body: dict[str, Any] = {"text": text}
             if text.isdigit() and 1 <= int(text) <= len(buttons):
-                text = buttons[int(text) - 1]["payload"]
+                body = {"text": buttons[int(text) - 1]["token"], "button": True}
             if not text:
                 continue
-            response = client.post(
-                "/api/chat", json={"sender": sender, "message": text, "channel": "terminal"}
-            )
+            response = client.post("/api/web/messages", json=body)
             if response.status_code != 200:
                 print(f"Trợ lý: {response.json().get('detail', 'Có lỗi xảy ra.')}")
                 continue

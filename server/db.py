@@ -1,7 +1,9 @@
 """The app database: SQLite file by default, PostgreSQL by setting DATABASE_URL.
 
 Holds what staff need to see and nothing Rasa already keeps: the (masked) chat log,
-requests for a human officer, and satisfaction ratings.
+requests for a human officer, satisfaction ratings; and what every replica of the gateway
+must share: the button tokens. Written through :class:`server.records.Records` and
+:class:`server.chat.buttons.ButtonTokens`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     DateTime,
@@ -37,7 +40,19 @@ chat_messages = Table(
     Column("sender_hash", String(64), nullable=False, index=True),
     Column("direction", String(3), nullable=False),  # "in" from citizen, "out" from bot
     Column("text", Text, nullable=False),  # personal data masked
+    Column("buttons", JSON),  # the bot's buttons, [{"title", "token"}], for the history
     Column("intent", String(64)),
+)
+
+# A button's payload is up to 113 bytes, more than Telegram's callback_data (64) and
+# Zalo's payload allow: each channel sends a short token instead, looked up here.
+button_tokens = Table(
+    "button_tokens",
+    metadata,
+    Column("token", String(16), primary_key=True),
+    Column("payload", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
 )
 
 handoff_requests = Table(
@@ -70,7 +85,7 @@ def make_engine(url: str) -> Engine:
 
 @lru_cache(maxsize=1)
 def engine() -> Engine:
-    eng = make_engine(get_settings().database_url)
+    eng = make_engine(get_settings().app_database_url)
     metadata.create_all(eng)
     return eng
 

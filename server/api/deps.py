@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from server.chat import ChatService
 from server.core.config import Settings, get_settings
 from server.rasa_client import RasaClient
 
@@ -15,5 +16,11 @@ def rasa_client(request: Request) -> RasaClient:
     return client
 
 
+def chat_service(request: Request) -> ChatService:
+    service: ChatService = request.app.state.chat
+    return service
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RasaDep = Annotated[RasaClient, Depends(rasa_client)]
+ChatDep = Annotated[ChatService, Depends(chat_service)]

@@ -1,14 +1,19 @@
-// Web chat widget: talks to the gateway's REST chat API (POST /api/chat).
+// Web chat: talks to the gateway's web channel (/api/web/session, /api/web/messages).
 (function () {
   "use strict";
   const log = document.getElementById("log");
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
-  const senderKey = "tthc-sender";
-  let sender = localStorage.getItem(senderKey);
-  if (!sender) {
-    sender = "w" + Math.random().toString(36).slice(2) + Date.now().toString(36);
-    localStorage.setItem(senderKey, sender);
+  const sessionKey = "tthc-session";
+
+  async function session() {
+    let token = localStorage.getItem(sessionKey);
+    if (!token) {
+      const response = await fetch("api/web/session", { method: "POST" });
+      token = (await response.json()).token;
+      localStorage.setItem(sessionKey, token);
+    }
+    return token;
   }
 
   function add(role, text, buttons) {
@@ -25,7 +30,7 @@
         const btn = document.createElement("button");
         btn.type = "button";
         btn.textContent = b.title;
-        btn.addEventListener("click", function () { send(b.payload, b.title); });
+        btn.addEventListener("click", function () { send(b.token, b.title, true); });
         row.appendChild(btn);
       });
       item.appendChild(row);
@@ -34,14 +39,18 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  async function send(message, shown) {
+  async function send(message, shown, button) {
     add("user", shown || message);
     try {
-      const response = await fetch("api/chat", {
+      const response = await fetch("api/web/messages", {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender: sender, message: message, channel: "web" }),
+        headers: {
+          "Content-Type": "application/json",
+          "Authorization": "Bearer " + (await session()),
+        },
+        body: JSON.stringify({ text: message, button: !!button }),
       });
+      if (response.status === 401) localStorage.removeItem(sessionKey);
       const data = await response.json();
       if (!response.ok) {
         const detail = typeof data.detail === "string" ? data.detail : "Tin nhắn không hợp lệ.";

@@ -1,0 +1,103 @@
+"""The website channel: the embeddable widget (``/widget.js``) and the full-page chat.
+
+The server issues the session: ``POST /api/web/session`` returns a signed token the
+browser keeps and sends back as a bearer token. The client never names its conversation
+or its channel, and a forged or expired token gets 401. The history comes back from the
+server's (masked) chat log, so a reload or another tab shows the conversation so far.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.api.deps import ChatDep, SettingsDep
+from server.chat import UNAVAILABLE, ChatInputError, Reply
+from server.core.security import new_web_session, web_session_id
+from server.rasa_client import RasaUnavailable
+from server.records import LoggedButton
+
+router = APIRouter(prefix="/api/web", tags=["web channel"])
+log = logging.getLogger(__name__)
+_bearer = HTTPBearer(auto_error=False)
+SESSION_EXPIRED = "Phiên trò chuyện không hợp lệ hoặc đã hết hạn."
+
+
+def web_session(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    sid = web_session_id(credentials.credentials) if credentials else None
+    if sid is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, SESSION_EXPIRED, headers={"WWW-Authenticate": "Bearer"}
+        )
+    return sid
+
+
+SessionDep = Annotated[str, Depends(web_session)]
+
+
+class Session(BaseModel):
+    token: str
+    expires_in_s: int
+
+
+class WebMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=20_000, description="Typed text or a button token")
+    button: bool = Field(default=False, description="text is the token of a pressed button")
+
+
+class WebReplies(BaseModel):
+    messages: list[Reply]
+
+
+class HistoryItem(BaseModel):
+    role: str  # "user" or "bot"
+    text: str
+    buttons: list[LoggedButton]
+    at: dt.datetime
+
+
+class History(BaseModel):
+    messages: list[HistoryItem]
+
+
+@router.post("/session", response_model=Session, status_code=status.HTTP_201_CREATED)
+async def open_session(settings: SettingsDep) -> Session:
+    return Session(token=new_web_session(), expires_in_s=settings.web_session_days * 86400)
+
+
+@router.post("/messages", response_model=WebReplies)
+async def send_message(body: WebMessage, sid: SessionDep, chat: ChatDep) -> WebReplies:
+    try:
+        replies = await chat.handle("web", sid, body.text, button=body.button)
+    except ChatInputError as exc:
+        code = status.HTTP_413_CONTENT_TOO_LARGE if exc.too_long else 422
+        raise HTTPException(code, exc.reason) from exc
+    except RasaUnavailable as exc:
+        log.warning("rasa unavailable: %s", exc)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE) from exc
+    return WebReplies(messages=replies)
+
+
+@router.get("/history", response_model=History)
+async def history(sid: SessionDep, chat: ChatDep) -> History:
+    logged = await chat.history("web", sid)
+    return History(
+        messages=[
+            HistoryItem(
+                role="user" if m.direction == "in" else "bot",
+                text=m.text,
+                buttons=m.buttons,
+                at=m.created_at,
+            )
+            for m in logged
+        ]
+    )
