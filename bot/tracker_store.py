@@ -1,0 +1,49 @@
+"""Rasa's SQL tracker store, with personal data masked before anything is written.
+
+Rasa keeps every event of a conversation: the citizen's messages in clear (a phone number,
+the four digits that verify a dossier lookup) and the slots filled from them. The turn
+itself runs on the tracker in memory, so the action that checks the digits still sees
+them; only the stored copy is masked, with the same functions as the gateway's chat log
+(:mod:`server.core.privacy`). Configured in ``bot/endpoints.yml``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import deque
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from server.core.privacy import mask_citizen_message
+
+# Slots whose whole value is a secret: never stored, whatever it looks like.
+SECRET_SLOTS = frozenset({"dossier_verification"})
+MASK = "****"
+
+
+def masked_event(event: Event) -> Event:
+    """A copy of ``event`` fit to be stored; the event itself is left as it was."""
+    if isinstance(event, UserUttered) and event.text:
+        masked = copy.copy(event)
+        masked.text = mask_citizen_message(event.text)
+        masked.parse_data = {**event.parse_data, "text": masked.text}
+        return masked
+    if isinstance(event, SlotSet) and isinstance(event.value, str):
+        masked_slot = copy.copy(event)
+        secret = event.key in SECRET_SLOTS
+        masked_slot.value = MASK if secret else mask_citizen_message(event.value)
+        return masked_slot
+    return event
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` that stores masked copies of the events."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        stored = copy.copy(tracker)
+        stored.events = deque(
+            (masked_event(e) for e in tracker.events), maxlen=tracker.events.maxlen
+        )
+        await super().save(stored)
