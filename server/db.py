@@ -66,6 +66,15 @@ handoff_requests = Table(
     Column("status", String(20), nullable=False, server_default="open"),
 )
 
+# Webhook deliveries already handled (Telegram update_id, Zalo msg_id): see channels/dedup.py.
+channel_events = Table(
+    "channel_events",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("event_id", String(128), primary_key=True),
+    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
 ratings = Table(
     "ratings",
     metadata,

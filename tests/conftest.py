@@ -14,6 +14,24 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 # TEST_PORT_BASE lets two checkouts run their end-to-end tests at the same time.
 _BASE = int(os.environ.get("TEST_PORT_BASE", "15000"))
 TEST_PORTS = {"rasa": _BASE + 5, "actions": _BASE + 55, "gateway": _BASE + 3000}
+# Loopback stand-ins for the platforms' APIs (tests/fakes/), and the port of a page on
+# another origin that embeds the widget.
+FAKE_TELEGRAM_PORT = _BASE + 81
+FAKE_ZALO_PORT = _BASE + 82
+WIDGET_HOST_PORT = _BASE + 90
+# The channels the test stack serves, configured as a department would, against the fakes.
+TEST_CHANNEL_ENV = {
+    "TELEGRAM_BOT_TOKEN": "123456:TEST-token",
+    "TELEGRAM_WEBHOOK_SECRET": "telegram-webhook-secret",
+    "TELEGRAM_API_URL": f"http://127.0.0.1:{FAKE_TELEGRAM_PORT}",
+    "ZALO_APP_ID": "1234567890",
+    "ZALO_APP_SECRET": "zalo-app-secret",
+    "ZALO_OA_SECRET_KEY": "zalo-oa-secret-key",
+    "ZALO_REFRESH_TOKEN": "first-refresh-token",
+    "ZALO_API_URL": f"http://127.0.0.1:{FAKE_ZALO_PORT}",
+    "ZALO_OAUTH_URL": f"http://127.0.0.1:{FAKE_ZALO_PORT}",
+    "WIDGET_ORIGINS": f"http://127.0.0.1:{WIDGET_HOST_PORT}",
+}
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +39,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from server.stack import Ports, Stack
 
     var_dir: Path = tmp_path_factory.mktemp("stack")
-    extra = {"DATABASE_URL": f"sqlite:///{var_dir / 'assistant.db'}"}
+    extra = {"DATABASE_URL": f"sqlite:///{var_dir / 'assistant.db'}", **TEST_CHANNEL_ENV}
     running = Stack(ports=Ports(**TEST_PORTS), var_dir=var_dir, extra_env=extra)
     running.start()
     os.environ["TEST_STACK_VAR"] = str(var_dir)
