@@ -8,9 +8,11 @@ import pytest
 
 from knowledge.catalogue import Catalogue
 from knowledge.eval.evaluate import evaluate, load_questions
-from knowledge.retrieval import build_search
+from knowledge.paths import EMBEDDING_MODEL_DIR
+from knowledge.retrieval import DEFAULT_DENSE_WEIGHT, build_search
 from knowledge.retrieval.search import dense_query
-from server.core.config import get_settings
+
+HYBRID = pytest.param(True, marks=pytest.mark.needs_models, id="hybrid")
 
 # (top-1, top-3) floors a little under the measured values (README, "Measured").
 LEXICAL_FLOORS = {"all": (0.82, 0.96), "no_diacritics": (0.80, 0.96)}
@@ -23,13 +25,11 @@ def test_held_out_questions_are_many_and_varied() -> None:
     assert len({q.expected for q in questions}) >= 50
 
 
-@pytest.mark.parametrize(
-    ("hybrid", "floors"), [(False, LEXICAL_FLOORS), (True, HYBRID_FLOORS)], ids=["bm25", "hybrid"]
-)
-def test_retrieval_accuracy_floors(hybrid: bool, floors: dict[str, tuple[float, float]]) -> None:
-    settings = get_settings()
-    model = settings.embedding_model if hybrid else ""
-    report = evaluate(build_search(Catalogue(), model, settings.dense_weight), load_questions())
+@pytest.mark.parametrize("hybrid", [pytest.param(False, id="bm25"), HYBRID])
+def test_retrieval_accuracy_floors(hybrid: bool) -> None:
+    floors = HYBRID_FLOORS if hybrid else LEXICAL_FLOORS
+    model = str(EMBEDDING_MODEL_DIR) if hybrid else ""
+    report = evaluate(build_search(Catalogue(), model, DEFAULT_DENSE_WEIGHT), load_questions())
     scores = report["scores"]
     assert isinstance(scores, dict)
     for subset, (top1, top3) in floors.items():
@@ -37,9 +37,9 @@ def test_retrieval_accuracy_floors(hybrid: bool, floors: dict[str, tuple[float, 
         assert scores[subset]["top3"] >= top3, (subset, scores[subset])
 
 
+@pytest.mark.needs_models
 def test_capitals_and_decomposed_unicode_find_the_same_procedures() -> None:
-    settings = get_settings()
-    search = build_search(Catalogue(), settings.embedding_model, settings.dense_weight)
+    search = build_search(Catalogue(), str(EMBEDDING_MODEL_DIR), DEFAULT_DENSE_WEIGHT)
 
     def ranked(text: str) -> list[str]:
         return [h.procedure.id for h in search.search(text, k=3)]

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from server.main import create_app
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def client() -> Iterator[TestClient]:
     with TestClient(create_app()) as test_client:
         yield test_client

@@ -13,7 +13,6 @@ from server.core.config import get_settings
 def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test gets its own app database."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
-    monkeypatch.setenv("EMBEDDING_MODEL", "")  # the channel tests need no embedding model
     get_settings.cache_clear()
     db.engine.cache_clear()
     yield
