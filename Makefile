@@ -19,10 +19,10 @@ MODEL_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml) $(shell find nlu_dat
 	$(wildcard bot/components/*.py) knowledge/vietnamese.py knowledge/dossier_code.py \
 	$(GENERATED)
 
-.PHONY: help install run model embeddings test test-stories bench-nlu lint types validate-data pytest eval clean
+.PHONY: help install run model embeddings test test-stories bench-nlu lint types validate-data pytest eval clean telegram-webhook telegram-polling
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 install: $(RASA_VENV)/.installed $(APP_VENV)/.installed  ## create both virtual environments
 
@@ -61,6 +61,12 @@ $(MODEL): $(MODEL_INPUTS) | $(RASA_VENV)/.installed
 run: install model  ## start the assistant (SQLite) with the web chat and a terminal chat
 	$(APP_PY) -m server.stack
 
+telegram-webhook: install  ## register PUBLIC_URL/webhooks/telegram as the Telegram bot's webhook
+	$(APP_PY) -m server.channels.telegram --set-webhook
+
+telegram-polling: install  ## answer the Telegram bot from this machine (needs `make run` running)
+	$(APP_PY) -m server.channels.telegram --polling
+
 validate-data: install  ## rasa data validate
 	$(RASA) data validate --config bot/config.yml --domain bot/domain --data $(TRAIN_DATA) --fail-on-warnings
 
@@ -72,7 +78,12 @@ lint: install  ## ruff and the import contracts (import-linter)
 types: install  ## mypy
 	$(APP_PY) -m mypy
 
-pytest: install model  ## the test suites (NLU components in the Rasa venv, the rest in the app venv)
+# Debian's Chromium for the browser tests: Playwright drives it, never a browser of its own.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+pytest: install model $(CHROMIUM)  ## the test suites (NLU components in the Rasa venv, the rest in the app venv)
 	PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python -m pytest -q tests/bot
 	$(APP_PY) -m knowledge.validate
 	$(APP_PY) -m pytest -q --ignore=tests/bot tests

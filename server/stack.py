@@ -190,12 +190,17 @@ def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--no-chat", action="store_true", help="serve only, no terminal chat")
+    defaults = Ports()
+    parser.add_argument("--rasa-port", type=int, default=defaults.rasa)
+    parser.add_argument("--actions-port", type=int, default=defaults.actions)
+    parser.add_argument("--gateway-port", type=int, default=defaults.gateway)
     args = parser.parse_args()
+    ports = Ports(rasa=args.rasa_port, actions=args.actions_port, gateway=args.gateway_port)
     from server.cli_chat import chat_loop
 
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with Stack() as stack:
+        with Stack(ports=ports) as stack:
             print(f"Sẵn sàng. Trò chuyện trên web: {stack.gateway_url}/  (Ctrl+C để dừng)")
             if args.no_chat or not sys.stdin.isatty():
                 while True:
