@@ -8,6 +8,7 @@ must share: the button tokens. Written through :class:`server.records.Records` a
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -92,10 +93,17 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+_creating_tables = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def engine() -> Engine:
+    """The app database, its tables created on first use. Two threads of one process
+    may get here at once (lru_cache does not lock): the tables are created under a lock,
+    so the second finds them instead of failing with "table already exists"."""
     eng = make_engine(get_settings().app_database_url)
-    metadata.create_all(eng)
+    with _creating_tables:
+        metadata.create_all(eng)
     return eng
 
 
