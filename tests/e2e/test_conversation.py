@@ -80,7 +80,9 @@ def test_web_page_is_served(stack: Any) -> None:
     page = httpx.get(f"{stack.gateway_url}/", timeout=10)
     assert page.status_code == 200
     assert "Trợ lý thủ tục hành chính" in page.text
-    assert httpx.get(f"{stack.gateway_url}/chat.js", timeout=10).status_code == 200
+    assert 'src="widget.js"' in page.text
+    for asset in ("widget.js", "widget.css"):
+        assert httpx.get(f"{stack.gateway_url}/{asset}", timeout=10).status_code == 200
 
 
 def test_ambiguous_transfer_asks_the_separating_question(stack: Any) -> None:
