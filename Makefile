@@ -81,7 +81,8 @@ types: install  ## mypy
 # Debian's Chromium for the browser tests: Playwright drives it, never a browser of its own.
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		chromium fonts-dejavu-core
 
 pytest: install model $(CHROMIUM)  ## the test suites (NLU components in the Rasa venv, the rest in the app venv)
 	PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python -m pytest -q tests/bot
