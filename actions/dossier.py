@@ -4,6 +4,9 @@ and only then does the action say anything about the dossier.
 What may be shown is decided in :mod:`server.dossiers.lookup` (verification, the one
 neutral answer, the rate limit), and the wording lives in :mod:`server.dossiers.render`;
 this module only connects them to the conversation. Slot values are never logged.
+
+A successful lookup leaves its code in ``verified_dossier``, the one dossier this
+conversation may ask to be notified about (:mod:`actions.notifications`).
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, Slot
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import resources
+from actions.answers import button
 from knowledge.dossier_code import find_codes
 from server.core.config import get_settings
 from server.core.security import sender_hash
 from server.dossiers import DossierBackendError
 from server.dossiers.lookup import DossierLookup, LookupResult, Outcome, verification_digits
-from server.dossiers.models import today_vn
+from server.dossiers.models import FINISHED_STEPS, today_vn
+from server.dossiers.notices import MESSAGING_CHANNELS, channel_of
 from server.dossiers.render import (
     not_verified_text,
     rate_limited_text,
@@ -34,6 +39,8 @@ from server.dossiers.sql import SqlFailureLog
 FORM = "dossier_form"
 CODE_SLOT = "dossier_code"
 VERIFICATION_SLOT = "dossier_verification"
+VERIFIED_SLOT = "verified_dossier"
+SUBSCRIBE_BUTTON = button("🔔 Báo cho tôi khi có cập nhật", "subscribe_dossier_updates")
 
 # Intents that mean the citizen moved on (asks something else, wants a person, leaves):
 # when such a message holds no answer to the question asked, the form steps aside (see
@@ -42,7 +49,8 @@ LEAVE_INTENTS = frozenset(
     {
         "goodbye", "deny", "request_human", "out_of_scope", "bot_challenge", "thank",
         "greet", "ask_procedure", "ask_documents", "ask_processing_time", "ask_fee",
-        "ask_submission", "ask_legal_basis", "choose_procedure", "rate",
+        "ask_submission", "ask_legal_basis", "choose_procedure", "rate", "share_checklist",
+        "subscribe_dossier_updates", "unsubscribe_dossier_updates",
     }
 )  # fmt: skip
 
@@ -189,9 +197,24 @@ class ActionDossierStatus(Action):
             log.info(
                 "dossier lookup by %s: %s", sender_hash(tracker.sender_id), result.outcome.value
             )
-            dispatcher.utter_message(text=answer(result))
+            dispatcher.utter_message(text=answer(result), buttons=_offer(tracker, result))
+        found = result.dossier if result is not None and result.outcome is Outcome.found else None
         # Every lookup starts afresh: the digits are used once, and a wrong code is not kept.
-        return [SlotSet(VERIFICATION_SLOT, None), SlotSet(CODE_SLOT, None)]
+        # Only a verified code stays, for a request to be notified of its next step.
+        return [
+            SlotSet(VERIFICATION_SLOT, None),
+            SlotSet(CODE_SLOT, None),
+            SlotSet(VERIFIED_SLOT, found.code if found is not None else None),
+        ]
+
+
+def _offer(tracker: Tracker, result: LookupResult) -> list[dict[str, str]]:
+    """The button that asks for notifications, where they can be sent (Telegram, Zalo) and
+    the dossier still has a step to come."""
+    dossier = result.dossier
+    if dossier is None or dossier.step in FINISHED_STEPS:
+        return []
+    return [SUBSCRIBE_BUTTON] if channel_of(tracker.sender_id) in MESSAGING_CHANNELS else []
 
 
 ASK_CODE = (

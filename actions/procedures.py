@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import resources
 from actions.answers import Aspect, aspect_buttons, procedure_buttons, render
+from actions.checklist import share_button
 from actions.clarify import (
     FACETS,
     UNKNOWN,
@@ -79,9 +80,10 @@ def _reset_clarification() -> list[EventType]:
 def _answer(
     dispatcher: CollectingDispatcher, procedure: Procedure, aspect: Aspect
 ) -> list[EventType]:
+    # The other aspects, and the checklist a student can forward to a parent or print.
     dispatcher.utter_message(
         text=render(procedure, aspect, resources.department()),
-        buttons=aspect_buttons(exclude=aspect),
+        buttons=[*aspect_buttons(exclude=aspect), share_button(procedure.id)],
     )
     return [SlotSet("procedure_id", procedure.id), *_reset_clarification()]
 

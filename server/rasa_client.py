@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from pydantic import BaseModel
 
@@ -15,6 +17,9 @@ class BotMessage(BaseModel):
     text: str | None = None
     buttons: list[Button] = []
     image: str | None = None
+    # An action's machine message (``json_message``) for the chat service, which acts on
+    # it and never shows it to the citizen.
+    custom: Any = None  # any JSON: an unknown one is dropped, never a failed turn
 
 
 class RasaUnavailable(RuntimeError):

@@ -142,3 +142,38 @@ def unavailable_text(dept: Department) -> str:
         "Anh/chị vui lòng thử lại sau ít phút, tra cứu trên Cổng Dịch vụ công "
         f"({dept.portal_url}) hoặc gọi đường dây nóng {dept.hotline} ạ."
     )
+
+
+UNSUBSCRIBE_HINT = 'Nếu không cần nhận thông báo nữa, anh/chị nhắn "hủy thông báo" ạ.'
+
+
+def update_notice(d: Dossier, procedure_name: str, last: bool) -> str:
+    """The message to a citizen who asked to be told when their dossier moves on.
+
+    Only what their verified lookup showed them (code, procedure, step, the officer's note,
+    where to collect the result): never the applicant's name or phone. ``last`` says this
+    is the final notice for the dossier.
+    """
+    lines = [
+        f"Dạ, hồ sơ {d.code} ({procedure_name}) vừa được cập nhật:",
+        f"• Tình trạng: {STEP_LABELS[d.step]}",
+    ]
+    if d.step is Step.additional_documents:
+        lines.append(f"• Cần bổ sung: {d.step_note}" if d.step_note else "")
+        lines.append(
+            "Anh/chị nộp bổ sung tại nơi đã nộp hồ sơ (hoặc trên Cổng Dịch vụ công nếu đã nộp "
+            "trực tuyến) để hồ sơ được tiếp tục giải quyết ạ."
+        )
+    elif d.step_note:
+        lines.append(f"• Ghi chú của cán bộ: {d.step_note}")
+    if d.step is Step.result_ready:
+        lines.append(f"• Nơi trả kết quả: {d.pickup_place}")
+        lines.append(
+            "Khi nhận trực tiếp, anh/chị mang theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả "
+            "cùng căn cước công dân ạ."
+        )
+    if last:
+        lines.append("Em sẽ không gửi thêm thông báo về hồ sơ này nữa ạ.")
+    else:
+        lines.append(UNSUBSCRIBE_HINT)
+    return "\n".join(line for line in lines if line)

@@ -120,6 +120,9 @@ async def test_two_codes_are_looked_up_one_at_a_time(demo: list[Dossier]) -> Non
         ("thôi không cần", "deny", "dossier_code"),
         ("tạm biệt", "goodbye", "dossier_verification"),
         ("xin bản sao bằng mất bao lâu", "ask_processing_time", "dossier_verification"),
+        ("huy thong bao", "unsubscribe_dossier_updates", "dossier_code"),
+        ("báo cho tôi khi có kết quả", "subscribe_dossier_updates", "dossier_verification"),
+        ("gửi danh sách cho bố mẹ", "share_checklist", "dossier_code"),
     ],
 )
 async def test_a_change_of_subject_leaves_the_form(text: str, intent: str, requested: str) -> None:
@@ -164,7 +167,12 @@ async def test_right_digits_show_the_status_with_a_masked_name(demo: list[Dossie
     assert text.startswith(f"Dạ, em đã tìm thấy hồ sơ {dossier.code} (người nộp: Nguyễn V*** A*)")
     assert "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc" in text  # the catalogue's name
     assert dossier.applicant_name not in text and dossier.phone_last4 not in text
-    assert events == [SlotSet("dossier_verification", None), SlotSet("dossier_code", None)]
+    # only the verified code stays, for a notification request (actions/notifications.py)
+    assert events == [
+        SlotSet("dossier_verification", None),
+        SlotSet("dossier_code", None),
+        SlotSet("verified_dossier", dossier.code),
+    ]
 
 
 @pytest.mark.parametrize("step", list(Step))
@@ -191,7 +199,11 @@ async def test_wrong_digits_and_wrong_code_get_the_same_neutral_answer(
     assert "chưa tra cứu được hồ sơ" in wrong_digits
     for detail in ("Nguyễn", "Tình trạng", "Thủ tục", dossier.procedure_id):
         assert detail not in wrong_digits
-    assert events == [SlotSet("dossier_verification", None), SlotSet("dossier_code", None)]
+    assert events == [
+        SlotSet("dossier_verification", None),
+        SlotSet("dossier_code", None),
+        SlotSet("verified_dossier", None),
+    ]
 
 
 async def test_five_failures_then_even_the_right_answer_is_refused(demo: list[Dossier]) -> None:
@@ -217,7 +229,11 @@ async def test_five_failures_then_even_the_right_answer_is_refused(demo: list[Do
 async def test_nothing_to_look_up_asks_for_the_code(demo: list[Dossier]) -> None:
     events, text = await status(status_tracker(None, None))
     assert "gửi lại mã hồ sơ" in text
-    assert events == [SlotSet("dossier_verification", None), SlotSet("dossier_code", None)]
+    assert events == [
+        SlotSet("dossier_verification", None),
+        SlotSet("dossier_code", None),
+        SlotSet("verified_dossier", None),
+    ]
 
 
 async def test_a_down_one_stop_system_gets_an_apology(

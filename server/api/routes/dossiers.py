@@ -1,5 +1,8 @@
 """Staff API: move a dossier to its next step, with a note the citizen will see.
 
+Citizens who asked for it (on Telegram or Zalo, after a verified lookup) are told of the
+new step in the background, after the answer to staff (:mod:`server.notifications`).
+
 Authenticated with the bearer token in STAFF_TOKEN. With no token configured every call is
 refused, so a deployment that forgot to set one is closed rather than open. Errors come in
 this order: 403 (staff API off), 401 (no bearer token), 403 (wrong token), then 422 (bad
@@ -14,15 +17,17 @@ import logging
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from knowledge.catalogue import Catalogue
 from knowledge.dossier_code import canonical
 from server.api.deps import SettingsDep
 from server.core.config import get_settings
 from server.dossiers import DossierBackendError, DossierStore, build_store
 from server.dossiers.models import Dossier, Step, StepEvent
+from server.notifications import notify_step_change
 
 router = APIRouter(prefix="/api/staff/dossiers", tags=["staff"])
 log = logging.getLogger(__name__)
@@ -96,7 +101,9 @@ StoreDep = Annotated[DossierStore, Depends(dossier_store)]
 
 
 @router.patch("/{code}", response_model=StaffDossierView, dependencies=[Depends(require_staff)])
-def update_step(code: str, body: StepUpdate, store: StoreDep) -> StaffDossierView:
+def update_step(
+    code: str, body: StepUpdate, store: StoreDep, request: Request, background: BackgroundTasks
+) -> StaffDossierView:
     key = canonical(code)
     if key is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "Mã hồ sơ không đúng định dạng.")
@@ -110,4 +117,9 @@ def update_step(code: str, body: StepUpdate, store: StoreDep) -> StaffDossierVie
     if dossier is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Không tìm thấy hồ sơ này.")
     log.info("staff moved dossier %s to %s", key, body.step.value)
+    state = request.app.state
+    catalogue: Catalogue | None = getattr(state, "catalogue", None)  # set by the lifespan
+    procedure = catalogue.get(dossier.procedure_id) if catalogue is not None else None
+    name = procedure.name if procedure is not None else dossier.procedure_id
+    background.add_task(notify_step_change, dossier, name, getattr(state, "outbound", {}))
     return StaffDossierView.of(dossier)

@@ -37,3 +37,19 @@ class FakeRasa:
                 }
             ],
         )
+
+
+class ScriptedRasa(FakeRasa):
+    """Answers every message with ``answers``, as Rasa's REST channel would write them (an
+    action's ``json_message`` arrives as a message of its own with a ``custom`` field)."""
+
+    def __init__(self, answers: list[dict[str, object]]) -> None:
+        super().__init__()
+        self.answers = answers
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.received.append(body)
+        return httpx.Response(
+            200, json=[{"recipient_id": body["sender"], **answer} for answer in self.answers]
+        )
