@@ -13,8 +13,9 @@ from fastapi.staticfiles import StaticFiles
 
 from knowledge.catalogue import Catalogue
 from knowledge.retrieval import build_search
-from server.api.routes import dossiers, health, procedures
-from server.channels import web
+from server.api.routes import checklist, dossiers, health, procedures
+from server.api.security_headers import SecurityHeaders
+from server.channels import telegram, web, zalo
 from server.chat import ChatService
 from server.chat.buttons import ButtonTokens
 from server.core.config import get_settings
@@ -35,8 +36,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.search = build_search(
         app.state.catalogue, settings.embedding_model, settings.dense_weight
     )
+    if settings.zalo_enabled:
+        zalo.register(app)  # app.state.outbound["zalo"]
     yield
     await app.state.rasa.aclose()
+    if settings.zalo_enabled:
+        await app.state.outbound["zalo"].aclose()
 
 
 def create_app() -> FastAPI:
@@ -50,10 +55,16 @@ def create_app() -> FastAPI:
         allow_headers=["Authorization", "Content-Type"],
         max_age=600,
     )
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.widget_origins)
     app.include_router(web.router)
+    if settings.zalo_enabled:
+        app.include_router(zalo.router)
+    if settings.telegram_enabled:  # its lifespan sets app.state.outbound["telegram"]
+        app.include_router(telegram.router)
     app.include_router(health.router)
     app.include_router(procedures.router)
     app.include_router(dossiers.router)
+    app.include_router(checklist.router)  # /c/{code}, the parents' checklist
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     return app
 

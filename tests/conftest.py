@@ -32,6 +32,7 @@ TEST_CHANNEL_ENV = {
     "ZALO_API_URL": f"http://127.0.0.1:{FAKE_ZALO_PORT}",
     "ZALO_OAUTH_URL": f"http://127.0.0.1:{FAKE_ZALO_PORT}",
     "WIDGET_ORIGINS": f"http://127.0.0.1:{WIDGET_HOST_PORT}",
+    "STAFF_TOKEN": "e2e-staff-token",
 }
 
 

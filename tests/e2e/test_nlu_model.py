@@ -21,9 +21,12 @@ FLOORS = {
 }
 
 
-def parse(text: str) -> dict[str, Any]:
+def parse(stack: Any, text: str) -> dict[str, Any]:
     response = httpx.post(
-        f"http://127.0.0.1:{TEST_PORTS['rasa']}/model/parse", json={"text": text}, timeout=30
+        f"http://127.0.0.1:{TEST_PORTS['rasa']}/model/parse",
+        params={"token": stack.settings.rasa_api_token},  # Rasa's API is closed without it
+        json={"text": text},
+        timeout=30,
     )
     response.raise_for_status()
     result: dict[str, Any] = response.json()
@@ -33,7 +36,7 @@ def parse(text: str) -> dict[str, Any]:
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_intent_accuracy_on_held_out_split(stack: Any, name: str) -> None:
     examples = load(split_files()[name])
-    correct = sum(parse(e.text)["intent"]["name"] == e.intent for e in examples)
+    correct = sum(parse(stack, e.text)["intent"]["name"] == e.intent for e in examples)
     accuracy = correct / len(examples)
     print(f"{name}: intent accuracy {accuracy:.3f} on {len(examples)}")
     assert accuracy >= FLOORS[name]
@@ -45,7 +48,7 @@ def test_every_dossier_code_is_extracted_exactly(stack: Any) -> None:
     for example in examples:
         found = {
             (ent["start"], ent["end"], ent["entity"])
-            for ent in parse(example.text)["entities"]
+            for ent in parse(stack, example.text)["entities"]
             if ent["entity"] == "dossier_code"
         }
         assert found == set(example.entities), example.text
