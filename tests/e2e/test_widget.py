@@ -7,37 +7,24 @@ Screenshots (390 px and 1280 px wide) land in ``artifacts/screenshots/``.
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.conftest import WIDGET_HOST_PORT
+from tests.e2e.conftest import ELSEWHERE, Watched, screenshot
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-# A second origin for the same host page, not in WIDGET_ORIGINS: Chromium resolves the name
-# to loopback itself (no DNS), so the page differs from the allowed one by its origin only.
-ELSEWHERE = "elsewhere.test"
 DIPLOMA = "mẹ em bị mất bằng tốt nghiệp cấp 3 thì xin lại ở đâu ạ"
 COPY_PROCEDURE = "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc"
 INJECTION = '<img src=x onerror="window.__pwned = 1">'
 ANSWER_TIMEOUT_MS = 60_000
 ROOT = "document.querySelector('tthc-chat').shadowRoot"
 
-# Each page records what its Content-Security-Policy refused (the event is composed, so it
-# reaches window from inside the shadow root). Init scripts run outside the page's CSP.
-RECORD_CSP = """
-window.__csp = [];
-window.addEventListener("securitypolicyviolation",
-  (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI), true);
-"""
 # The conversation as the user sees it: role, text without the screen-reader prefix, buttons.
 MESSAGES = f"""() => [...{ROOT}.querySelectorAll(".msg:not(.typing)")].map((li) => {{
   const bubble = li.querySelector(".bubble");
@@ -110,64 +97,6 @@ def host_origin(gateway: str) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "Debian's Chromium is missing: apt-get install -y chromium"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--no-proxy-server",
-                f"--host-resolver-rules=MAP {ELSEWHERE} 127.0.0.1",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@dataclass
-class Watched:
-    page: Page
-    context: BrowserContext
-    console_csp: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def assert_clean(self) -> None:
-        """No CSP violation (event or console) and no uncaught script error."""
-        assert self.page.evaluate("() => window.__csp") == []
-        assert self.console_csp == []
-        assert self.errors == []
-
-
-@pytest.fixture
-def open_page(browser: Browser) -> Iterator[Callable[..., Watched]]:
-    contexts: list[BrowserContext] = []
-
-    def opener(url: str, width: int = 1280, height: int = 860) -> Watched:
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
-        contexts.append(context)
-        context.add_init_script(RECORD_CSP)
-        watched = Watched(context.new_page(), context)
-        watched.page.on(
-            "console",
-            lambda m: "Content Security Policy" in m.text and watched.console_csp.append(m.text),
-        )
-        watched.page.on("pageerror", lambda e: watched.errors.append(str(e)))
-        watched.page.goto(url)
-        return watched
-
-    yield opener
-    for context in contexts:
-        context.close()
-
-
 def messages(page: Page) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = page.evaluate(MESSAGES)
     return result
@@ -210,12 +139,6 @@ def press(page: Page, title: str) -> list[dict[str, Any]]:
 
 def launcher(page: Page) -> Any:
     return page.locator("tthc-chat .launcher")
-
-
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.mouse.move(0, 0)  # no hover highlight left where a button was clicked
-    page.screenshot(path=str(SCREENSHOTS / name))
 
 
 def test_conversation_in_the_widget_on_another_origin_survives_a_reload(
