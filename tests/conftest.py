@@ -43,21 +43,37 @@ def _models_missing() -> bool:
     return not (EMBEDDING_MODEL_DIR.exists() and rasa_model.exists())
 
 
-@pytest.fixture(autouse=True)
-def _no_models_unless_needed(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Unit tests run on a fresh checkout without the trained models (lexical search);
-    the end-to-end tests (they use `stack`) and those marked `needs_models` measure the
-    real ones, and are skipped with a reason where `make model` has not run."""
-    if "stack" in request.fixturenames or request.node.get_closest_marker("needs_models"):
-        if _models_missing():
-            pytest.skip("needs the trained models: run `make model`")
-        return
-    monkeypatch.setenv("EMBEDDING_MODEL", "")
-    config = sys.modules.get("server.core.config")  # not in Rasa's venv (tests/bot)
+def _clear_settings_caches() -> None:
+    """Settings and the app database are read once per process: tests that change the
+    environment start afresh. (Neither module exists in Rasa's venv, which runs tests/bot.)"""
+    config, db = sys.modules.get("server.core.config"), sys.modules.get("server.db")
     if config is not None:
         config.get_settings.cache_clear()
+    if db is not None:
+        db.engine.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def app_env(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    """Each unit test gets its own app database and runs without the trained models
+    (lexical search), as on a fresh checkout. The end-to-end tests (they use `stack`) and
+    those marked `needs_models` measure the real models, and are skipped with a reason
+    where `make model` has not run."""
+    end_to_end = "stack" in request.fixturenames
+    needs_models = end_to_end or request.node.get_closest_marker("needs_models") is not None
+    if needs_models and _models_missing():
+        pytest.skip("needs the trained models: run `make model`")
+    if end_to_end:
+        yield
+        return
+    if not needs_models:
+        monkeypatch.setenv("EMBEDDING_MODEL", "")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    _clear_settings_caches()
+    yield
+    _clear_settings_caches()
 
 
 @pytest.fixture(scope="session")
