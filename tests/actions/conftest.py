@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from rasa_sdk import Tracker
+
+from actions import resources
+from server.dossiers.models import Dossier, today_vn
+from server.dossiers.seed import demo_dossiers, seed
 
 
 def make_tracker(
@@ -18,3 +24,12 @@ def make_tracker(
         "entities": entities or [],
     }
     return Tracker(sender, slots or {}, latest, [], False, None, {}, "action_listen")
+
+
+@pytest.fixture
+def demo(app_env: None) -> Iterator[list[Dossier]]:
+    """The demo dossiers, seeded today in this test's own database."""
+    resources.dossier_store.cache_clear()
+    seed()
+    yield demo_dossiers(today_vn())
+    resources.dossier_store.cache_clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from actions.dossier import STOPPED, ActionDossierStatus, ValidateDossierForm, d
 from server.dossiers.http import HttpDossierStore
 from server.dossiers.models import Dossier, Step, today_vn
 from server.dossiers.render import STEP_LABELS
-from server.dossiers.seed import demo_dossiers, seed
 
 DOMAIN: dict[str, Any] = {
     "forms": {"dossier_form": {"required_slots": ["dossier_code", "dossier_verification"]}},
@@ -24,13 +22,8 @@ DOMAIN: dict[str, Any] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def demo(app_env: None) -> Iterator[list[Dossier]]:
-    """The demo dossiers, seeded today in this test's own database (see conftest)."""
-    resources.dossier_store.cache_clear()
-    seed()
-    yield demo_dossiers(today_vn())
-    resources.dossier_store.cache_clear()
+# Every test here sees the demo dossiers (tests/actions/conftest.py).
+pytestmark = pytest.mark.usefixtures("demo")
 
 
 def by_step(demo: list[Dossier], step: Step, overdue: bool = False) -> Dossier:

@@ -6,7 +6,6 @@ machine message naming only the verified dossier (tests/server/chat covers the r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,9 +25,8 @@ from actions.notifications import (
     ActionUnsubscribeDossierUpdates,
 )
 from server.core.security import conversation_id
-from server.dossiers.models import Dossier, Step, today_vn
+from server.dossiers.models import Dossier, Step
 from server.dossiers.notices import NoticeRequest, read
-from server.dossiers.seed import demo_dossiers, seed
 from tests.actions.conftest import make_tracker
 
 TELEGRAM = conversation_id("telegram", "123456789")
@@ -36,12 +34,8 @@ ZALO = conversation_id("zalo", "84912345678")
 WEB = conversation_id("web", "session-1")
 
 
-@pytest.fixture(autouse=True)
-def demo(app_env: None) -> Iterator[list[Dossier]]:
-    resources.dossier_store.cache_clear()
-    seed()
-    yield demo_dossiers(today_vn())
-    resources.dossier_store.cache_clear()
+# Every test here sees the demo dossiers (tests/actions/conftest.py).
+pytestmark = pytest.mark.usefixtures("demo")
 
 
 def step(demo: list[Dossier], wanted: Step) -> Dossier:
