@@ -19,7 +19,7 @@ MODEL_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml) $(shell find nlu_dat
 	$(wildcard bot/components/*.py) knowledge/vietnamese.py knowledge/dossier_code.py \
 	$(GENERATED)
 
-.PHONY: help install run model embeddings test test-stories bench-nlu lint types validate-data pytest eval clean telegram-webhook telegram-polling
+.PHONY: help install run model embeddings test test-stories bench-nlu lint types validate-data pytest eval clean telegram-webhook telegram-polling catalogue-report
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -101,6 +101,9 @@ bench-nlu: install $(EDU_E5) $(GENERATED)  ## NLU benchmark: our pipeline vs Ras
 
 eval: install $(EDU_E5) $(GENERATED)  ## retrieval accuracy on the held-out citizen questions
 	$(APP_PY) -m knowledge.eval.evaluate $(ARGS)
+
+catalogue-report: install  ## catalogue freshness: facts by age of check, uncertain facts, replaced texts
+	$(APP_PY) -m knowledge.catalogue_report
 
 clean:  ## remove trained models and runtime data
 	rm -rf models var

@@ -18,7 +18,8 @@ from server.records import Records
 
 @lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
-    return Catalogue(get_settings().catalogue_dir)
+    settings = get_settings()
+    return Catalogue(settings.catalogue_dir, settings.local_overrides_file)
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ import datetime as dt
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 
 class Field_(str, Enum):
@@ -87,27 +87,109 @@ class Channels(Strict):
     post: bool = True
     desk: bool = True
     online_url: HttpUrl | None = None
-    desk_note: str | None = None
+    desk_note: str | None = Field(default=None, description="Where to hand it in, if not the desk")
+    desk_hours: str | None = Field(default=None, description="If not the department's hours")
+
+
+class FactGroup(str, Enum):
+    """The groups of fields that carry their own provenance (source and check date)."""
+
+    identity = "identity"  # code, name, level
+    authorities = "authorities"
+    applicants = "applicants"
+    documents = "documents"
+    processing_time = "processing_time"
+    fee = "fee"
+    channels = "channels"
+    steps = "steps"
+    result = "result"
+    legal_basis = "legal_basis"
+
+
+# How each group is named to a citizen ("Riêng lệ phí, thời hạn: … cần xác nhận lại …").
+FACT_LABELS: dict[FactGroup, str] = {
+    FactGroup.identity: "tên, mã thủ tục",
+    FactGroup.authorities: "nơi giải quyết",
+    FactGroup.applicants: "đối tượng thực hiện",
+    FactGroup.documents: "thành phần hồ sơ",
+    FactGroup.processing_time: "thời hạn",
+    FactGroup.fee: "lệ phí",
+    FactGroup.channels: "cách nộp",
+    FactGroup.steps: "các bước",
+    FactGroup.result: "kết quả",
+    FactGroup.legal_basis: "căn cứ pháp lý",
+}
+
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+CODE = r"^[1-3]\.\d{6}(\.[0-9A-Z]+)*$"
+
+
+class Source(Strict):
+    """A page or legal text a fact was checked against, and when it was last checked."""
+
+    id: str = Field(pattern=SLUG, description="Key the provenance entries refer to")
+    title: str = Field(min_length=3)
+    url: HttpUrl | None = None
+    legal_text: str | None = Field(default=None, description="e.g. Thông tư 10/2026/TT-BGDĐT")
+    checked: dt.date = Field(description="Day someone last read the source for this record")
+
+    @model_validator(mode="after")
+    def _locatable(self) -> Source:
+        if self.url is None and not self.legal_text:
+            raise ValueError(f"source '{self.id}' needs a url or a legal_text")
+        return self
+
+
+class Provenance(Strict):
+    """Where one group of facts comes from; a group no source confirms says what is doubtful."""
+
+    sources: list[str] = Field(default_factory=list, description="Source ids")
+    uncertain: str | None = Field(default=None, description="What no source confirms (staff)")
+
+    @model_validator(mode="after")
+    def _backed_or_flagged(self) -> Provenance:
+        if not self.sources and not self.uncertain:
+            raise ValueError("a fact group needs a source or an 'uncertain' note")
+        return self
+
+
+class ReplacedProcedure(Strict):
+    """An older procedure this one replaced: citizens still ask for it by its old name."""
+
+    code: str | None = Field(default=None, pattern=CODE)
+    name: str = Field(min_length=10)
+    until: dt.date = Field(description="Day the new procedure took its place")
+    source: str = Field(description="Source id of the text that replaced it")
+
+
+class Repeal(Strict):
+    """Set on a record kept only to tell citizens the procedure no longer exists."""
+
+    on: dt.date
+    by: str = Field(min_length=5, description="The text that repealed it")
+    source: str = Field(description="Source id")
+    instead: str = Field(min_length=10, description="What a citizen does now, in Vietnamese")
 
 
 class Facets(Strict):
     """Attributes that tell close procedures apart; the assistant asks about the first facet
     on which the candidate procedures differ (e.g. THCS or THPT, lost or wrong diploma)."""
 
-    diploma_problem: Literal["lost", "wrong_info"] | None = None
+    # wrong_info: the holder's details changed or were supplied wrong (chỉnh sửa);
+    # issuer_error: the issuing body wrote them wrong (cấp lại, Thông tư 10/2026).
+    diploma_problem: Literal["lost", "wrong_info", "issuer_error"] | None = None
     exam: Literal["graduation", "grade10"] | None = None
     student_origin: Literal["domestic", "returning", "foreign"] | None = None
     school_level: Literal["mam_non", "tieu_hoc", "thcs", "thpt"] | None = None
-    stage: Literal["founding", "operating", "reopening", "restructuring", "dissolution"] | None = (
-        None
-    )
+    stage: (
+        Literal["founding", "operating", "reopening", "restructuring", "conversion", "dissolution"]
+        | None
+    ) = None
 
 
 class Procedure(Strict):
-    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="Stable slug = file name")
-    code: str | None = Field(
-        default=None, pattern=r"^[1-3]\.\d{6}(\.[0-9A-Z]+)*$", description="Mã TTHC, e.g. 1.005092"
-    )
+    id: str = Field(pattern=SLUG, description="Stable slug = file name")
+    code: str | None = Field(default=None, pattern=CODE, description="Mã TTHC, e.g. 1.005092")
     name: str = Field(min_length=10, description="Official name")
     short_name: str = Field(min_length=3, max_length=60, description="Label for a button")
     field: Field_
@@ -126,12 +208,43 @@ class Procedure(Strict):
     result: str = Field(min_length=3)
     legal_basis: list[str] = Field(min_length=1)
     valid_from: dt.date
-    sources: list[HttpUrl] = Field(default_factory=list)
-    uncertain: list[str] = Field(
-        default_factory=list, description="Facts not confirmed by a source: say so, never invent"
+    sources: list[Source] = Field(min_length=1)
+    provenance: dict[FactGroup, Provenance] = Field(
+        description="Per group of facts: its sources, or what is uncertain; every group present"
     )
+    replaces: list[ReplacedProcedure] = Field(default_factory=list)
+    repealed: Repeal | None = None
     notes: list[str] = Field(default_factory=list, description="Advice shown with the answer")
     facets: Facets = Field(default_factory=Facets)
+
+    @model_validator(mode="after")
+    def _provenance_complete(self) -> Procedure:
+        ids = [source.id for source in self.sources]
+        if len(set(ids)) != len(ids):
+            raise ValueError("source ids must be unique")
+        missing = [g.value for g in FactGroup if g not in self.provenance]
+        if missing:
+            raise ValueError(f"provenance missing for: {', '.join(missing)}")
+        cited = {s for entry in self.provenance.values() for s in entry.sources}
+        cited |= {r.source for r in self.replaces}
+        if self.repealed:
+            cited.add(self.repealed.source)
+        unknown = sorted(cited - set(ids))
+        if unknown:
+            raise ValueError(f"unknown source ids: {', '.join(unknown)}")
+        return self
+
+    def uncertain(self, group: FactGroup) -> bool:
+        """Whether the citizen must be told this group of facts needs confirming."""
+        return self.provenance[group].uncertain is not None
+
+    def uncertain_among(self, groups: list[FactGroup]) -> list[FactGroup]:
+        return [group for group in groups if self.uncertain(group)]
+
+    def checked(self, group: FactGroup) -> dt.date | None:
+        """The newest check of the sources behind a group of facts."""
+        dates = [s.checked for s in self.sources if s.id in self.provenance[group].sources]
+        return max(dates, default=None)
 
     @field_validator("situations", "keywords", "applicants", "steps", "legal_basis")
     @classmethod

@@ -32,7 +32,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.chat = ChatService(
         app.state.rasa, Records(), ButtonTokens(), settings.max_message_chars
     )
-    app.state.catalogue = Catalogue(settings.catalogue_dir)
+    app.state.catalogue = Catalogue(settings.catalogue_dir, settings.local_overrides_file)
     app.state.search = build_search(
         app.state.catalogue, settings.embedding_model, settings.dense_weight
     )

@@ -19,7 +19,13 @@ from typing import Annotated, Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from knowledge.paths import DEPARTMENT_FILE, EMBEDDING_MODEL_DIR, PROCEDURES_DIR, ROOT
+from knowledge.paths import (
+    DEPARTMENT_FILE,
+    EMBEDDING_MODEL_DIR,
+    LOCAL_OVERRIDES_FILE,
+    PROCEDURES_DIR,
+    ROOT,
+)
 from knowledge.retrieval import DEFAULT_DENSE_WEIGHT
 
 __all__ = ["ROOT", "Settings", "get_settings"]
@@ -46,6 +52,8 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty = SQLite in VAR_DIR/assistant.db
     catalogue_dir: Path = PROCEDURES_DIR
     department_file: Path = DEPARTMENT_FILE
+    # The department's local facts (fee, desk, hours, online link, authorities); see README.
+    local_overrides_file: Path = LOCAL_OVERRIDES_FILE
     # Sentence-embedding model for dense retrieval: a folder or a Hugging Face name;
     # empty = lexical search only. The default is built by `make` (see README).
     embedding_model: str = str(EMBEDDING_MODEL_DIR)
