@@ -11,7 +11,15 @@ import json
 from enum import Enum
 
 from knowledge.department import Department
-from knowledge.models import DocumentForm, OnlineService, Procedure
+from knowledge.models import (
+    FACT_LABELS,
+    DocumentForm,
+    FactGroup,
+    OnlineService,
+    Procedure,
+    Repeal,
+    ReplacedProcedure,
+)
 
 
 class Aspect(str, Enum):
@@ -40,13 +48,22 @@ _FORM_LABEL = {
     DocumentForm.electronic: "bản điện tử",
 }
 
-# Words in a record's ``uncertain`` notes that tie the doubt to an aspect.
-_UNCERTAIN_HINTS = {
-    Aspect.time: ("thời hạn", "thời gian", "ngày"),
-    Aspect.fee: ("phí", "lệ phí"),
-    Aspect.submission: ("trực tuyến", "online", "bưu", "nộp"),
-    Aspect.documents: ("hồ sơ", "giấy", "bản"),
+# The fact groups each answer shows; a doubt about any of them is said once, at the end.
+SHOWN: dict[Aspect, list[FactGroup]] = {
+    Aspect.overview: [
+        FactGroup.identity,
+        FactGroup.authorities,
+        FactGroup.processing_time,
+        FactGroup.fee,
+        FactGroup.result,
+    ],
+    Aspect.documents: [FactGroup.documents],
+    Aspect.time: [FactGroup.processing_time],
+    Aspect.fee: [FactGroup.fee],
+    Aspect.submission: [FactGroup.channels, FactGroup.authorities],
+    Aspect.legal_basis: [FactGroup.legal_basis],
 }
+TO_CONFIRM = "thông tin này cần xác nhận lại với bộ phận một cửa ạ."
 
 
 def button(title: str, intent: str, **entities: str) -> dict[str, str]:
@@ -80,24 +97,55 @@ def _submission_lines(p: Procedure, dept: Department) -> list[str]:
             p.channels.desk_note
             or f"{dept.desk_address} hoặc Bộ phận Một cửa của cơ quan giải quyết"
         )
-        lines.append(f"• Nộp trực tiếp: {where} ({dept.working_hours})")
+        lines.append(f"• Nộp trực tiếp: {where} ({p.channels.desk_hours or dept.working_hours})")
     if not lines:
         lines.append(f"• Liên hệ cơ quan giải quyết: {_authority(p)}")
     return lines
 
 
-def _caveat(p: Procedure, aspect: Aspect, dept: Department) -> list[str]:
-    hints = _UNCERTAIN_HINTS.get(aspect, ())
-    if any(h in note.lower() for note in p.uncertain for h in hints):
-        return [
-            "Lưu ý: thông tin này có thể khác theo từng tỉnh; anh/chị nên xác nhận lại "
-            f"qua đường dây nóng {dept.hotline} trước khi nộp ạ."
-        ]
-    return []
+def _caveat(p: Procedure, aspect: Aspect) -> list[str]:
+    """One short clause for the shown facts no source confirms; nothing when all are sourced."""
+    doubtful = p.uncertain_among(SHOWN[aspect])
+    if not doubtful:
+        return []
+    if len(SHOWN[aspect]) == 1:
+        return [TO_CONFIRM[0].upper() + TO_CONFIRM[1:]]
+    return [f"Riêng {', '.join(FACT_LABELS[g] for g in doubtful)}: {TO_CONFIRM}"]
 
 
-def render(p: Procedure, aspect: Aspect, dept: Department) -> str:
-    """The answer to ``aspect`` about ``p``."""
+def _repealed(name: str, repeal: Repeal) -> str:
+    return (
+        f'Dạ, thủ tục "{name}" không còn áp dụng từ ngày {repeal.on:%d/%m/%Y} '
+        f"({repeal.by}).\n{repeal.instead}"
+    )
+
+
+def _sources(p: Procedure) -> list[str]:
+    lines = ["Nguồn đã đối chiếu:"]
+    for source in p.sources:
+        where = str(source.url) if source.url else source.legal_text
+        lines.append(f"• {source.title}: {where} (kiểm tra ngày {source.checked:%d/%m/%Y})")
+    return lines
+
+
+def render(
+    p: Procedure, aspect: Aspect, dept: Department, asked_old: ReplacedProcedure | None = None
+) -> str:
+    """The answer to ``aspect`` about ``p``; ``asked_old`` is the replaced procedure the
+    citizen named, whose replacement is said first."""
+    if p.repealed is not None:
+        return _repealed(p.name, p.repealed)
+    lines = []
+    if asked_old is not None:
+        lines.append(
+            f'Thủ tục "{asked_old.name}" nay đã được thay bằng thủ tục "{p.name}" '
+            f"(từ ngày {asked_old.until:%d/%m/%Y})."
+        )
+    lines += _body(p, aspect, dept)
+    return "\n".join(lines + _caveat(p, aspect))
+
+
+def _body(p: Procedure, aspect: Aspect, dept: Department) -> list[str]:
     if aspect is Aspect.documents:
         lines = [f'Dạ, hồ sơ thủ tục "{p.name}" gồm:']
         for i, doc in enumerate(p.documents, 1):
@@ -114,6 +162,7 @@ def render(p: Procedure, aspect: Aspect, dept: Department) -> str:
     elif aspect is Aspect.legal_basis:
         lines = [f'Dạ, căn cứ pháp lý của thủ tục "{p.short_name}":']
         lines += [f"• {law}" for law in p.legal_basis]
+        lines += _sources(p)
     else:
         lines = [
             f'Dạ, trường hợp này anh/chị làm thủ tục "{p.name}"'
@@ -125,4 +174,4 @@ def render(p: Procedure, aspect: Aspect, dept: Department) -> str:
         ]
         lines += [f"• {note}" for note in p.notes]
         lines.append("Anh/chị muốn xem thêm thông tin nào ạ?")
-    return "\n".join(lines + _caveat(p, aspect, dept))
+    return lines

@@ -26,10 +26,14 @@ class Facet:
 
 FACETS: dict[str, Facet] = {
     "diploma_problem": Facet(
-        "Dạ, văn bằng của anh/chị bị mất (hoặc hỏng), hay bị ghi sai thông tin ạ?",
-        {"lost": "Bị mất, hỏng", "wrong_info": "Ghi sai thông tin"},
+        "Dạ, văn bằng của anh/chị đang gặp trường hợp nào ạ?",
+        {"lost": "Bị mất, hỏng", "wrong_info": "Cần sửa thông tin (đổi hộ tịch, khai sai)",
+         "issuer_error": "Nơi cấp ghi nhầm"},
         {"lost": ("mat", "hong", "chay", "rach", "that_lac", "bi_mat", "ban_sao"),
-         "wrong_info": ("sai", "nham", "sua", "chinh_sua", "ghi_sai", "thong_tin", "dinh_chinh")},
+         "wrong_info": ("sai", "sua", "chinh_sua", "ghi_sai", "thong_tin", "dinh_chinh",
+                        "cai_chinh", "ho_tich", "doi_ten", "thay_doi", "khai_sai"),
+         "issuer_error": ("sai", "ghi_sai", "nham", "in_nham", "ghi_nham", "in_sai", "noi_cap",
+                          "cap_lai")},
     ),
     "exam": Facet(
         "Dạ, anh/chị hỏi về kỳ thi nào ạ?",
@@ -55,11 +59,12 @@ FACETS: dict[str, Facet] = {
         "Dạ, anh/chị cần làm bước nào ạ?",
         {"founding": "Thành lập mới", "operating": "Xin phép hoạt động",
          "reopening": "Hoạt động trở lại", "restructuring": "Sáp nhập, chia tách",
-         "dissolution": "Giải thể"},
+         "conversion": "Chuyển đổi loại hình", "dissolution": "Giải thể"},
         {"founding": ("thanh_lap", "mo", "mo_moi"),
          "operating": ("hoat_dong", "cho_phep", "giay_phep"),
          "reopening": ("tro_lai", "dinh_chi"),
          "restructuring": ("sap_nhap", "chia_tach", "tach", "nhap", "gop"),
+         "conversion": ("chuyen_doi", "khong_vi_loi_nhuan", "loai_hinh"),
          "dissolution": ("giai_the", "dong_cua", "dung")},
     ),
 }  # fmt: skip

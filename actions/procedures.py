@@ -29,7 +29,7 @@ from actions.clarify import (
     separating_facet,
 )
 from knowledge.models import Procedure
-from knowledge.retrieval import MIN_LEXICAL, SearchHit, decisive
+from knowledge.retrieval import MIN_LEXICAL, SearchHit, decisive, old_name_asked
 from knowledge.vietnamese import keys
 
 CANDIDATE_GAP = 0.3  # candidates for the separating question score this close to the best
@@ -78,13 +78,15 @@ def _reset_clarification() -> list[EventType]:
 
 
 def _answer(
-    dispatcher: CollectingDispatcher, procedure: Procedure, aspect: Aspect
+    dispatcher: CollectingDispatcher, procedure: Procedure, aspect: Aspect, asked: str = ""
 ) -> list[EventType]:
-    # The other aspects, and the checklist a student can forward to a parent or print.
-    dispatcher.utter_message(
-        text=render(procedure, aspect, resources.department()),
-        buttons=[*aspect_buttons(exclude=aspect), share_button(procedure.id)],
-    )
+    text = render(procedure, aspect, resources.department(), old_name_asked(asked, procedure))
+    # The other aspects, and the checklist a student can forward to a parent or print;
+    # a repealed procedure has neither.
+    buttons = [*aspect_buttons(exclude=aspect), share_button(procedure.id)]
+    if procedure.repealed:
+        buttons = []
+    dispatcher.utter_message(text=text, buttons=buttons)
     return [SlotSet("procedure_id", procedure.id), *_reset_clarification()]
 
 
@@ -112,11 +114,16 @@ class ActionAnswerProcedure(Action):
         left_open = separation is not None and not named_values(separation[0], keys(text))
         clear = decisive(hits) and not left_open
         if clear and (switching or hits[0].lexical >= 2 * MIN_LEXICAL):
-            return _answer(dispatcher, hits[0].procedure, aspect)
+            return _answer(dispatcher, hits[0].procedure, aspect, asked=text)
         if current is not None and aspect is not Aspect.overview:
             return _answer(dispatcher, current, aspect)
         if separation is not None:
             facet, candidates = separation
+            # The citizen's words already answer the question ("mất bằng"): no need to ask.
+            named = named_values(facet, keys(text))
+            meant = [c for c in candidates if facet_value(c, facet) in named]
+            if len(meant) == 1:
+                return _answer(dispatcher, meant[0], aspect, asked=text)
             return [
                 SlotSet("candidate_ids", [c.id for c in candidates]),
                 SlotSet("clarify_facet", facet),

@@ -22,7 +22,7 @@ import segno
 
 from knowledge.catalogue import Catalogue
 from knowledge.department import Department
-from knowledge.models import DocumentForm, OnlineService, Procedure
+from knowledge.models import FACT_LABELS, DocumentForm, FactGroup, OnlineService, Procedure
 
 CODE_LENGTH = 8  # base32: 40 bits, no collision among thousands of procedures
 CODE = re.compile(rf"^[a-z2-7]{{{CODE_LENGTH}}}$")
@@ -81,7 +81,8 @@ class Checklist:
     hotline: str
     department: str
     valid_from: str  # the date the rules shown apply from
-    uncertain: bool  # some fact not confirmed by a source: ask the desk first
+    checked: str  # the day the stalest fact shown was last checked against its source
+    uncertain: list[str]  # labels of the facts shown that no source confirms
 
 
 def qr_svg(url: str) -> str:
@@ -111,6 +112,21 @@ def _places(p: Procedure, dept: Department, online_url: str | None) -> list[str]
     return places
 
 
+# The fact groups the page shows, whose doubts and check dates it states.
+SHOWN = [
+    FactGroup.documents,
+    FactGroup.authorities,
+    FactGroup.channels,
+    FactGroup.fee,
+    FactGroup.processing_time,
+]
+
+
+def _last_checked(p: Procedure) -> str:
+    dates = [d for group in SHOWN if (d := p.checked(group)) is not None]
+    return min(dates).strftime("%d/%m/%Y") if dates else ""
+
+
 def build(p: Procedure, dept: Department) -> Checklist:
     online = p.channels.online is not OnlineService.none
     online_url = str(p.channels.online_url or dept.portal_url) if online else None
@@ -120,7 +136,7 @@ def build(p: Procedure, dept: Department) -> Checklist:
         documents=[DocumentRow(d.name, FORM_LABELS[d.form], d.copies, d.note) for d in p.documents],
         places=_places(p, dept, online_url),
         authority="; ".join(a.name for a in p.authorities),
-        hours=dept.working_hours,
+        hours=p.channels.desk_hours or dept.working_hours,
         fee=p.fee.text,
         time_limit=p.processing_time.text,
         notes=list(p.notes),
@@ -129,5 +145,6 @@ def build(p: Procedure, dept: Department) -> Checklist:
         hotline=dept.hotline,
         department=dept.name,
         valid_from=p.valid_from.strftime("%d/%m/%Y"),
-        uncertain=bool(p.uncertain),
+        checked=_last_checked(p),
+        uncertain=[FACT_LABELS[g] for g in p.uncertain_among(SHOWN)],
     )

@@ -1,7 +1,13 @@
 """Retrieval of catalogue records from free-form questions."""
 
 from knowledge.catalogue import Catalogue
-from knowledge.retrieval.search import MIN_LEXICAL, ProcedureSearch, SearchHit, decisive
+from knowledge.retrieval.search import (
+    MIN_LEXICAL,
+    ProcedureSearch,
+    SearchHit,
+    decisive,
+    old_name_asked,
+)
 
 # Share of the dense score in the hybrid score, chosen on a validation fifth of the training
 # pairs (never on the evaluation questions).
@@ -26,4 +32,5 @@ __all__ = [
     "SearchHit",
     "build_search",
     "decisive",
+    "old_name_asked",
 ]

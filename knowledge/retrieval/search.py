@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from knowledge.catalogue import Catalogue, Snapshot
-from knowledge.models import Procedure
+from knowledge.models import Procedure, ReplacedProcedure
 from knowledge.retrieval.bm25 import BM25
 from knowledge.retrieval.dense import DenseEncoder
 from knowledge.school_levels import school_levels
@@ -55,13 +55,37 @@ def terms_of(word_keys: list[str]) -> list[str]:
 
 
 def procedure_text(p: Procedure) -> str:
-    """What a procedure is found by: its names, situations and keywords."""
-    return "\n".join([p.name, p.name, p.short_name, *p.situations, *p.keywords])
+    """What a procedure is found by: its names (the older ones it replaced too: citizens
+    still use them), situations and keywords."""
+    old_names = [r.name for r in p.replaces]
+    return "\n".join([p.name, p.name, p.short_name, *old_names, *p.situations, *p.keywords])
 
 
 def procedure_passages(p: Procedure) -> list[str]:
     """The texts embedded for dense search; a procedure scores its best passage."""
-    return [p.name, *p.situations]
+    return [p.name, *(r.name for r in p.replaces), *p.situations]
+
+
+OLD_NAME_COVERAGE = 0.6  # share of an old name's words a question must use to name it
+
+
+def old_name_asked(question: str, p: Procedure) -> ReplacedProcedure | None:
+    """The replaced procedure a question names by its old name or code, if it names one
+    better than the current name, so the answer can say what replaced it."""
+    if not p.replaces or not question:
+        return None
+    for old in p.replaces:
+        if old.code and old.code in question:
+            return old
+    asked = set(terms_of(keys(question)))
+
+    def coverage(name: str) -> float:
+        words = set(terms_of(keys(name)))
+        return len(asked & words) / len(words) if words else 0.0
+
+    best = max(p.replaces, key=lambda old: coverage(old.name))
+    share = coverage(best.name)
+    return best if share >= OLD_NAME_COVERAGE and share > coverage(p.name) else None
 
 
 def dense_query(text: str) -> str:

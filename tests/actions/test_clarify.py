@@ -19,7 +19,8 @@ from actions.procedures import (
 from knowledge.retrieval import SearchHit
 from tests.actions.conftest import make_tracker
 
-THCS, THPT = "chuyen-truong-hoc-sinh-thcs", "chuyen-truong-hoc-sinh-thpt"
+THCS, THPT = "thanh-lap-truong-trung-hoc-co-so", "thanh-lap-truong-trung-hoc-pho-thong"
+TRANSFER = "chuyen-truong-va-tiep-nhan-hoc-sinh"
 COPY = "cap-ban-sao-van-bang-tu-so-goc"
 LOST, WRONG = "cap-ban-sao-van-bang-tu-so-goc", "chinh-sua-noi-dung-van-bang-chung-chi"
 
@@ -31,8 +32,8 @@ def records(*ids: str) -> list[Any]:
 def test_facet_that_separates_candidates() -> None:
     assert separating_facet(records(THCS, THPT)) == ("school_level", records(THCS, THPT))
     assert separating_facet(records(LOST, WRONG)) == ("diploma_problem", records(LOST, WRONG))
-    returning = "tiep-nhan-hoc-sinh-thpt-viet-nam-ve-nuoc"
-    assert separating_facet(records(THPT, returning))[0] == "student_origin"  # type: ignore[index]
+    returning = "tiep-nhan-hoc-sinh-viet-nam-tu-nuoc-ngoai-ve"
+    assert separating_facet(records(TRANSFER, returning))[0] == "student_origin"  # type: ignore[index]
     assert separating_facet(records(LOST, THPT)) is None
 
 
@@ -53,12 +54,16 @@ def test_candidates_without_the_facet_are_left_out_of_the_question() -> None:
         ("school_level", "2", "thpt"),
         ("school_level", "không rõ nữa", None),
         ("diploma_problem", "bị mất rồi", "lost"),
-        ("diploma_problem", "ghi sai ngay sinh", "wrong_info"),
+        ("diploma_problem", "ghi sai ngay sinh", None),  # by the issuer, or supplied wrong?
         ("diploma_problem", "mất và sai", None),
+        ("diploma_problem", "Nơi cấp ghi nhầm", "issuer_error"),
+        ("diploma_problem", "vừa đổi tên trong giấy khai sinh", "wrong_info"),
     ],
 )
 def test_answers_typed_any_way(facet: str, answer: str, expected: str | None) -> None:
-    allowed = ["thcs", "thpt"] if facet == "school_level" else ["lost", "wrong_info"]
+    allowed = (
+        ["thcs", "thpt"] if facet == "school_level" else ["lost", "wrong_info", "issuer_error"]
+    )
     assert match_answer(facet, answer, allowed) == expected
 
 
@@ -67,7 +72,9 @@ def test_options_keep_the_facet_order() -> None:
 
 
 async def test_ambiguous_question_starts_the_clarification() -> None:
-    tracker = make_tracker("con tôi muốn chuyển trường về quê thì làm thủ tục gì", "ask_procedure")
+    tracker = make_tracker(
+        "tôi muốn xin thành lập trường tư thục thì làm thủ tục gì", "ask_procedure"
+    )
     dispatcher = CollectingDispatcher()
     events = await ActionAnswerProcedure().run(dispatcher, tracker, {})
     assert dispatcher.messages == []
@@ -135,8 +142,10 @@ def test_candidates_keep_to_the_level_the_citizen_named() -> None:
     ("question", "facet", "answered"),
     [
         ("tôi cần làm thủ tục về bằng tốt nghiệp cấp 3", "diploma_problem", None),
-        ("lam mat bang tot nghiep cap 2 roi thi lam the nao", None, COPY),
-        ("bằng tốt nghiệp cấp 3 ghi sai ngày sinh", None, "chinh-sua-noi-dung-van-bang-chung-chi"),
+        ("lam mat bang tot nghiep cap 3 roi thi lam the nao", None, COPY),
+        # Since Thông tư 10/2026 a wrong diploma is re-issued when the issuer erred, corrected
+        # when the holder's details changed: the words do not say which.
+        ("bằng tốt nghiệp cấp 3 ghi sai ngày sinh", "diploma_problem", None),
     ],
 )
 async def test_a_clear_lead_is_still_asked_when_the_words_leave_the_facet_open(

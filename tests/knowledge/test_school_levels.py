@@ -35,9 +35,9 @@ def test_grade_boundaries() -> None:
 def test_named_level_outranks_a_record_for_another_level() -> None:
     search = ProcedureSearch(Catalogue())
     for question, expected in [
-        ("con tôi lớp 4 chuyển trường về quê", "chuyen-truong-hoc-sinh-tieu-hoc"),
-        ("con toi lop 7 chuyen truong ve que", "chuyen-truong-hoc-sinh-thcs"),
-        ("con tôi lớp 11 chuyển trường về quê", "chuyen-truong-hoc-sinh-thpt"),
+        ("xin phép mở trường tư thục cấp 1", "thanh-lap-truong-tieu-hoc"),
+        ("xin phep mo truong tu thuc cap 2", "thanh-lap-truong-trung-hoc-co-so"),
+        ("xin phép mở trường tư thục cấp 3", "thanh-lap-truong-trung-hoc-pho-thong"),
     ]:
         hits = search.search(question, k=3)
         assert hits[0].procedure.id == expected, (question, [h.procedure.id for h in hits])

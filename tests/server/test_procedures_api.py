@@ -16,7 +16,7 @@ def client() -> Iterator[TestClient]:
 
 def test_search_ranks_the_right_procedure_first(client: TestClient) -> None:
     body = client.get("/api/procedures/search", params={"q": "con toi chuyen truong cap 3"}).json()
-    assert body["results"][0]["id"] == "chuyen-truong-hoc-sinh-thpt"
+    assert body["results"][0]["id"] == "chuyen-truong-va-tiep-nhan-hoc-sinh"
     assert set(body["results"][0]) == {"id", "code", "name", "level", "field", "score"}
     scores = [r["score"] for r in body["results"]]
     assert scores == sorted(scores, reverse=True)
@@ -38,7 +38,7 @@ def test_search_with_only_emoji_returns_nothing(client: TestClient) -> None:
 
 def test_full_record(client: TestClient) -> None:
     body = client.get("/api/procedures/cap-ban-sao-van-bang-tu-so-goc").json()
-    assert body["name"] == "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc"
+    assert body["name"] == "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc (tại cấp tỉnh)"
     assert body["documents"] and body["legal_basis"] and body["valid_from"]
 
 
