@@ -19,6 +19,7 @@ from server.main import create_app
 
 COPY_ID = "cap-ban-sao-van-bang-tu-so-goc"
 OFFLINE_ID = "cham-dut-lien-ket-giao-duc"
+REPEALED_ID = "to-chuc-day-them-hoc-them-ngoai-nha-truong"
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +104,16 @@ def test_the_page_holds_nothing_about_whoever_opens_it(client: TestClient) -> No
     assert probing == plain
     assert "0912345678" not in probing and "Nguyễn Văn An" not in probing
     assert "hồ sơ của" not in plain.lower() and "người nộp" not in plain.lower()
+
+
+def test_a_repealed_procedure_says_so_instead_of_a_checklist(
+    client: TestClient, catalogue: Catalogue
+) -> None:
+    record = catalogue.get(REPEALED_ID)
+    assert record is not None and record.repealed is not None
+    response = client.get(f"/c/{short_code(REPEALED_ID)}")
+    assert response.status_code == 410
+    assert "không còn áp dụng" in response.text and record.repealed.instead in response.text
 
 
 @pytest.mark.parametrize("code", ["aaaaaaaa", "ABCDEFGH", "abc", "a" * 40, "%3Cscript%3E"])

@@ -32,6 +32,11 @@ def checklist_page(code: str, request: Request, settings: SettingsDep) -> HTMLRe
         return templates.TemplateResponse(
             request, "not_found.html", status_code=status.HTTP_404_NOT_FOUND, headers=HEADERS
         )
+    if procedure.repealed is not None:  # a link printed before the repeal: say what changed
+        context = {"name": procedure.name, "repeal": procedure.repealed}
+        return templates.TemplateResponse(
+            request, "repealed.html", context, status_code=status.HTTP_410_GONE, headers=HEADERS
+        )
     page = build(procedure, load_department(settings.department_file))
     context = {"page": page, "link": checklist_url(settings.public_url, procedure.id)}
     return templates.TemplateResponse(request, "checklist.html", context, headers=HEADERS)
