@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 import shutil
 import time
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 import yaml
 
 from knowledge.catalogue import Catalogue, CatalogueError, load_all
+from knowledge.models import Level, OnlineService
 from knowledge.paths import PROCEDURES_DIR
 
 COPY = "cap-ban-sao-van-bang-tu-so-goc"
@@ -29,16 +31,30 @@ def edit(path: Path, **changes: object) -> None:
     os.utime(path, (later, later))
 
 
-def test_shipped_catalogue_is_valid_and_large_enough() -> None:
-    snapshot = load_all()
-    assert len(snapshot) >= 60
-    assert len({p.field for p in snapshot.procedures.values()}) >= 8
+def test_shipped_catalogue_covers_what_a_department_and_a_commune_publish() -> None:
+    current = [p for p in load_all().procedures.values() if p.repealed is None]
+    assert len(current) >= 110
+    levels = Counter(p.level for p in current)
+    assert levels[Level.province] >= 50 and levels[Level.commune] >= 30
+    assert len({p.field for p in current}) >= 8
+    assert sum(p.code is not None for p in current) >= 0.9 * len(current)
 
 
-def test_every_record_names_its_authority_level_and_date() -> None:
+def test_every_current_record_is_complete() -> None:
     for p in load_all().procedures.values():
-        assert p.authorities and p.valid_from
-        assert p.documents and p.processing_time.text and p.fee.text
+        if p.repealed is not None:
+            continue
+        assert p.authorities and p.applicants and p.valid_from, p.id
+        assert p.documents and all(d.copies >= 1 for d in p.documents), p.id
+        assert p.processing_time.text and p.fee.text and p.result and p.steps, p.id
+        assert p.legal_basis and p.sources, p.id
+        assert p.channels.desk or p.channels.post or p.channels.online is not OnlineService.none
+
+
+def test_a_replaced_code_is_no_current_record() -> None:
+    records = load_all().procedures.values()
+    replaced = {old.code for p in records for old in p.replaces if old.code}
+    assert replaced and not replaced & {p.code for p in records}
 
 
 def test_staff_edit_is_served_without_restart(folder: Path) -> None:
