@@ -94,7 +94,7 @@ class Channels(Strict):
 class FactGroup(str, Enum):
     """The groups of fields that carry their own provenance (source and check date)."""
 
-    identity = "identity"  # code, name, level
+    identity = "identity"  # code, name, level, valid_from
     authorities = "authorities"
     applicants = "applicants"
     documents = "documents"
@@ -108,7 +108,7 @@ class FactGroup(str, Enum):
 
 # How each group is named to a citizen ("Riêng lệ phí, thời hạn: … cần xác nhận lại …").
 FACT_LABELS: dict[FactGroup, str] = {
-    FactGroup.identity: "tên, mã thủ tục",
+    FactGroup.identity: "mã và ngày áp dụng",
     FactGroup.authorities: "nơi giải quyết",
     FactGroup.applicants: "đối tượng thực hiện",
     FactGroup.documents: "thành phần hồ sơ",
