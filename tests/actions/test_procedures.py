@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -11,6 +14,7 @@ from actions import resources
 from actions.answers import Aspect
 from actions.procedures import REPHRASE, ActionAnswerProcedure, ActionDefaultFallback
 from bot.benchmark.run import ANSWER_INTENTS
+from server.core.config import get_settings
 from tests.actions.conftest import make_tracker
 
 COPY_ID = "cap-ban-sao-van-bang-tu-so-goc"
@@ -88,3 +92,47 @@ async def test_fallback_never_answers_it_offers_choices() -> None:
 
 def test_the_fallback_group_and_the_benchmark_are_the_intents_this_action_answers() -> None:
     assert {aspect.value for aspect in Aspect} == ANSWER_INTENTS
+
+
+async def test_a_question_with_a_replaced_procedure_name_is_told_what_replaced_it() -> None:
+    question = "thủ tục chuyển trường đối với học sinh trung học phổ thông cần gì"
+    messages, events = await run(ActionAnswerProcedure(), make_tracker(question, "ask_procedure"))
+    assert chosen(events) == "chuyen-truong-va-tiep-nhan-hoc-sinh"
+    assert messages[0]["text"].startswith(
+        'Thủ tục "Chuyển trường đối với học sinh trung học phổ thông" nay đã được thay bằng'
+    )
+
+
+async def test_a_repealed_procedure_is_answered_with_what_to_do_now() -> None:
+    question = "xin giấy phép dạy thêm học thêm ngoài nhà trường ở đâu"
+    messages, events = await run(ActionAnswerProcedure(), make_tracker(question, "ask_procedure"))
+    assert chosen(events) == "to-chuc-day-them-hoc-them-ngoai-nha-truong"
+    assert "không còn áp dụng" in messages[0]["text"] and not messages[0]["buttons"]
+
+
+async def test_the_answer_uses_the_departments_local_fee(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    overrides = tmp_path / "local.yml"
+    local = {
+        "fee": {"amount_vnd": 0, "text": "Không thu phí (Quyết định của tỉnh)"},
+        "source": {
+            "title": "QĐ công bố TTHC",
+            "url": "https://tinh.example.gov.vn/qd",
+            "checked": "2026-11-30",
+        },
+    }
+    overrides.write_text(
+        yaml.safe_dump({"department": "Sở GDĐT tỉnh X", "procedures": {COPY_ID: local}}),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("LOCAL_OVERRIDES_FILE", str(overrides))
+    get_settings.cache_clear()
+    resources.catalogue.cache_clear()
+    try:
+        tracker = make_tracker("/ask_fee", "ask_fee", {"procedure_id": COPY_ID})
+        messages, _ = await run(ActionAnswerProcedure(), tracker)
+    finally:
+        resources.catalogue.cache_clear()
+    text = messages[0]["text"]
+    assert "Không thu phí (Quyết định của tỉnh)" in text and "cần xác nhận lại" not in text

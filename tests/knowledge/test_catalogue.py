@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
 import shutil
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
