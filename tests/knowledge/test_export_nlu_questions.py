@@ -19,4 +19,5 @@ def test_pairs_name_only_intents_the_answer_action_handles() -> None:
     pairs = yaml.safe_load(TRAIN_PAIRS_FILE.read_text(encoding="utf-8"))["pairs"]
     intents = {p["intent"] for p in pairs if "intent" in p}
     assert intents <= {aspect.value for aspect in Aspect}
-    assert sum("intent" in p for p in pairs) >= 0.9 * len(pairs)
+    # The pairs of the 2026 records carry none: as NLU data they cost accuracy (README).
+    assert sum("intent" in p for p in pairs) >= 800
