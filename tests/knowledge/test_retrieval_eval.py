@@ -15,14 +15,14 @@ from knowledge.retrieval.search import dense_query
 HYBRID = pytest.param(True, marks=pytest.mark.needs_models, id="hybrid")
 
 # (top-1, top-3) floors a little under the measured values (README, "Measured").
-LEXICAL_FLOORS = {"all": (0.82, 0.96), "no_diacritics": (0.80, 0.96)}
-HYBRID_FLOORS = {"all": (0.90, 0.98), "no_diacritics": (0.88, 0.97)}
+LEXICAL_FLOORS = {"all": (0.76, 0.94), "no_diacritics": (0.76, 0.95)}
+HYBRID_FLOORS = {"all": (0.89, 0.98), "no_diacritics": (0.87, 0.97)}
 
 
 def test_held_out_questions_are_many_and_varied() -> None:
     questions = load_questions()
-    assert len(questions) >= 150
-    assert len({q.expected for q in questions}) >= 50
+    assert len(questions) >= 400
+    assert len({q.expected for q in questions}) >= 120
 
 
 @pytest.mark.parametrize("hybrid", [pytest.param(False, id="bm25"), HYBRID])
