@@ -76,7 +76,7 @@ def test_the_checklist_link_of_a_real_answer_opens_a_printable_page(stack: Any) 
     body = page.text
     assert "Danh sách chuẩn bị hồ sơ" in body
     assert "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc" in body
-    assert "Đơn đề nghị cấp bản sao văn bằng, chứng chỉ" in body
+    assert "Phiếu đề nghị cấp bản sao văn bằng, chứng chỉ" in body
     assert '<svg viewBox="' in body and "https://dichvucong.gov.vn/" in body
     assert "<script" not in body.lower() and " style=" not in body.lower()
     assert "default-src 'self'" in page.headers["content-security-policy"]

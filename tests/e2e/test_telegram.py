@@ -89,7 +89,9 @@ def test_a_question_then_a_button_press(stack: Any, api: FakeTelegramApi) -> Non
         timeout_s=ANSWER_TIMEOUT_S,
         where=lambda c: c.params["callback_query_id"] == press["callback_query"]["id"],
     )
-    assert "Đơn đề nghị cấp bản sao văn bằng" in answer(api, chat_id, "Đơn đề nghị").params["text"]
+    assert (
+        "Phiếu đề nghị cấp bản sao văn bằng" in answer(api, chat_id, "Phiếu đề nghị").params["text"]
+    )
 
 
 def test_a_question_without_diacritics(stack: Any, api: FakeTelegramApi) -> None:

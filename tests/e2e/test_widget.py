@@ -177,7 +177,7 @@ def test_conversation_in_the_widget_on_another_origin_survives_a_reload(
     # A quick reply: its title is shown as the user's message, older buttons go away.
     press(page, "Giấy tờ cần chuẩn bị")
     assert [m for m in messages(page) if m["role"] == "user"][-1]["text"] == "Giấy tờ cần chuẩn bị"
-    assert "Đơn đề nghị cấp bản sao văn bằng" in answer_text(page)
+    assert "Phiếu đề nghị cấp bản sao văn bằng" in answer_text(page)
     assert all(not m["buttons"] for m in messages(page)[: -len(last_turn(page))])
 
     # A follow-up typed without diacritics stays on the procedure.
@@ -370,7 +370,7 @@ def test_the_full_page_chat(
     type_and_send(page, DIPLOMA)
     assert COPY_PROCEDURE in answer_text(page)
     press(page, "Giấy tờ cần chuẩn bị")
-    assert "Đơn đề nghị cấp bản sao văn bằng" in answer_text(page)
+    assert "Phiếu đề nghị cấp bản sao văn bằng" in answer_text(page)
     page.keyboard.press("Escape")  # nothing to close on the page
     expect(page.locator("tthc-chat .panel")).to_be_visible()
     screenshot(page, f"page-{width}.png")

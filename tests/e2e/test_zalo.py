@@ -87,7 +87,7 @@ def test_a_pressed_button_answers_its_question(stack: Any, zalo: FakeZaloApi) ->
     answer = ask(stack, zalo, user, "mẹ em bị mất bằng tốt nghiệp cấp 3 thì xin lại ở đâu ạ")
     token = buttons_of(answer)["Giấy tờ cần chuẩn bị"]
     documents = ask(stack, zalo, user, token)  # Zalo posts the button's payload as text
-    assert "Đơn đề nghị cấp bản sao văn bằng" in text_of(documents)
+    assert "Phiếu đề nghị cấp bản sao văn bằng" in text_of(documents)
 
 
 def test_a_sticker_gets_the_text_only_note(stack: Any, zalo: FakeZaloApi) -> None:
