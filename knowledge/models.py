@@ -3,6 +3,10 @@
 One YAML file per procedure lives in ``knowledge/data/procedures/``; staff edit those
 files by hand, so the schema is strict (unknown keys are errors) and says in Vietnamese-
 friendly terms what each field holds. ``python -m knowledge.validate`` checks every file.
+
+A citizen turned away at the desk for a wrong fact has been harmed, so every group of facts
+(:class:`FactGroup`) names the sources that state it, each with the day it was checked, or
+says in an ``uncertain`` note what no source confirms; the bot then says so for that fact.
 """
 
 from __future__ import annotations
