@@ -137,10 +137,8 @@ def render(
         return _repealed(p.name, p.repealed)
     lines = []
     if asked_old is not None:
-        lines.append(
-            f'Thủ tục "{asked_old.name}" nay đã được thay bằng thủ tục "{p.name}" '
-            f"(từ ngày {asked_old.until:%d/%m/%Y})."
-        )
+        since = f" (từ ngày {asked_old.until:%d/%m/%Y})" if asked_old.until else ""
+        lines.append(f'Thủ tục "{asked_old.name}" nay đã được thay bằng thủ tục "{p.name}"{since}.')
     lines += _body(p, aspect, dept)
     return "\n".join(lines + _caveat(p, aspect))
 

@@ -162,7 +162,9 @@ class ReplacedProcedure(Strict):
 
     code: str | None = Field(default=None, pattern=CODE)
     name: str = Field(min_length=10)
-    until: dt.date = Field(description="Day the new procedure took its place")
+    until: dt.date | None = Field(
+        default=None, description="Day the new procedure took its place; None = not confirmed"
+    )
     source: str = Field(description="Source id of the text that replaced it")
 
 

@@ -79,5 +79,7 @@ def test_a_question_with_the_old_name_is_told_what_replaced_it() -> None:
         assert render(p, Aspect.overview, DEPT, old).startswith(
             'Thủ tục "Chuyển trường đối với học sinh trung học cơ sở" nay đã được thay bằng'
         )
+    undated = record(name="Chuyển trường và tiếp nhận học sinh", replaces=[{**OLD, "until": None}])
+    assert "(từ ngày" not in render(undated, Aspect.overview, DEPT, undated.replaces[0])
     assert old_name_asked("xin chuyển trường cho con", p) is None
     assert old_name_asked("chuyển trường và tiếp nhận học sinh", p) is None
