@@ -111,7 +111,8 @@ class ActionAnswerProcedure(Action):
         separation = separating_facet(candidates) if len(candidates) > 1 else None
         # Close candidates that differ on a facet the citizen's words say nothing about
         # ("bằng tốt nghiệp": lost or wrongly printed?) make even a clear lead only a guess.
-        left_open = separation is not None and not named_values(separation[0], keys(text))
+        named = named_values(separation[0], keys(text)) if separation is not None else set()
+        left_open = separation is not None and not named
         clear = decisive(hits) and not left_open
         if clear and (switching or hits[0].lexical >= 2 * MIN_LEXICAL):
             return _answer(dispatcher, hits[0].procedure, aspect, asked=text)
@@ -120,7 +121,6 @@ class ActionAnswerProcedure(Action):
         if separation is not None:
             facet, candidates = separation
             # The citizen's words already answer the question ("mất bằng"): no need to ask.
-            named = named_values(facet, keys(text))
             meant = [c for c in candidates if facet_value(c, facet) in named]
             if len(meant) == 1:
                 return _answer(dispatcher, meant[0], aspect, asked=text)
