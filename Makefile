@@ -19,7 +19,7 @@ MODEL_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml) $(shell find nlu_dat
 	$(wildcard bot/components/*.py) knowledge/vietnamese.py knowledge/dossier_code.py \
 	$(GENERATED)
 
-.PHONY: help install run model embeddings test test-stories bench-nlu lint types validate-data pytest eval clean telegram-webhook telegram-polling catalogue-report
+.PHONY: help install run model embeddings test test-stories bench-nlu lint types validate-data pytest eval clean telegram-webhook telegram-polling catalogue-report admin db-upgrade
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -61,6 +61,12 @@ $(MODEL): $(MODEL_INPUTS) | $(RASA_VENV)/.installed
 run: install model  ## start the assistant (SQLite) with the web chat and a terminal chat
 	$(APP_PY) -m server.stack
 
+admin: install  ## create the staff console's first administrator: make admin USERNAME=...
+	$(APP_PY) -m server.staff.create_admin --username "$(USERNAME)"
+
+db-upgrade: install  ## migrate the app database to this release's schema (the stack also does it)
+	$(APP_PY) -m server.db upgrade
+
 telegram-webhook: install  ## register PUBLIC_URL/webhooks/telegram as the Telegram bot's webhook
 	$(APP_PY) -m server.channels.telegram --set-webhook
 
@@ -84,7 +90,14 @@ $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		chromium fonts-dejavu-core
 
-pytest: install model $(CHROMIUM)  ## the test suites (NLU components in the Rasa venv, the rest in the app venv)
+# Debian's PostgreSQL: the app database tests marked both_databases also run on it
+# (tests/postgres.py starts a throw-away server on loopback).
+POSTGRES := /usr/bin/pg_ctlcluster
+$(POSTGRES):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		postgresql
+
+pytest: install model $(CHROMIUM) $(POSTGRES)  ## the test suites (NLU components in the Rasa venv, the rest in the app venv)
 	PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python -m pytest -q tests/bot
 	$(APP_PY) -m knowledge.validate
 	$(APP_PY) -m pytest -q --ignore=tests/bot tests

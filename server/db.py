@@ -1,23 +1,32 @@
 """The app database: SQLite file by default, PostgreSQL by setting DATABASE_URL.
 
 Holds what staff need to see and nothing Rasa already keeps: the (masked) chat log,
-requests for a human officer, satisfaction ratings; and what every replica of the gateway
-must share: the button tokens. Written through :class:`server.records.Records` and
-:class:`server.chat.buttons.ButtonTokens`.
+requests for a human officer, satisfaction ratings, the staff console's accounts and
+catalogue versions; and what every replica of the gateway must share: the button tokens.
+The schema is Alembic's (``server/migrations``): a department upgrades a release without
+losing data, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
 
+import argparse
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Connection,
     DateTime,
     Engine,
+    Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -25,8 +34,10 @@ from sqlalchemy import (
     Text,
     create_engine,
     func,
+    inspect,
     text,
 )
+from sqlalchemy.exc import OperationalError
 
 from server.core.config import get_settings
 
@@ -42,7 +53,11 @@ chat_messages = Table(
     Column("direction", String(3), nullable=False),  # "in" from citizen, "out" from bot
     Column("text", Text, nullable=False),  # personal data masked
     Column("buttons", JSON),  # the bot's buttons, [{"title", "token"}], for the history
-    Column("intent", String(64)),
+    Column("intent", String(64)),  # what Rasa understood, on the citizen's messages
+    Column("confidence", Float),
+    Column("procedure_id", String(120)),  # the procedure the turn was about, if any
+    Column("author", String(10)),  # "bot" or "officer" on outgoing messages
+    Index("ix_chat_messages_created_at", "created_at"),
 )
 
 # A button's payload is up to 113 bytes, more than Telegram's callback_data (64) and
@@ -64,7 +79,15 @@ handoff_requests = Table(
     Column("sender_hash", String(64), nullable=False, index=True),
     Column("procedure_id", String(120)),
     Column("last_message", Text),  # masked
-    Column("status", String(20), nullable=False, server_default="open"),
+    Column("status", String(20), nullable=False, server_default="open"),  # taken, closed
+    Column("channel", String(20)),
+    Column("conversation", String(64), index=True),  # Rasa's sender id (a pseudonym)
+    # The platform's user id, needed to send the officer's replies; cleared on closing.
+    Column("user_id", String(128)),
+    Column("taken_by", Integer),  # staff_accounts.id
+    Column("taken_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Index("ix_handoff_requests_created_at", "created_at"),
 )
 
 # Webhook deliveries already handled (Telegram update_id, Zalo msg_id): see channels/dedup.py.
@@ -84,6 +107,7 @@ ratings = Table(
     Column("sender_hash", String(64), nullable=False, index=True),
     Column("procedure_id", String(120)),
     Column("satisfied", Boolean, nullable=False),
+    Index("ix_ratings_created_at", "created_at"),
 )
 
 
@@ -93,17 +117,51 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-_creating_tables = threading.Lock()
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+FIRST_REVISION = "0001"  # the schema that `metadata.create_all` made before migrations
+_migrating = threading.Lock()
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(eng: Engine) -> None:
+    with eng.begin() as conn:
+        if conn.dialect.name == "postgresql":  # replicas starting together take turns
+            conn.execute(text("SELECT pg_advisory_xact_lock(20261130)"))
+        config = _alembic_config(conn)
+        unversioned = MigrationContext.configure(conn).get_current_revision() is None
+        if unversioned and "chat_messages" in inspect(conn).get_table_names():
+            command.stamp(config, FIRST_REVISION)  # a database from before the migrations
+        command.upgrade(config, "head")
+
+
+def migrate(eng: Engine, attempts: int = 5) -> None:
+    """Brings the database to the newest schema (``server/migrations``), keeping its data.
+
+    Every process of the stack calls this when it first opens the database. On SQLite two
+    processes starting at once may both try the same step: the loser's transaction fails
+    and is rolled back, and its next attempt finds the schema already there."""
+    with _migrating:
+        for attempt in range(attempts):
+            try:
+                _upgrade(eng)
+                return
+            except OperationalError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
 
 @lru_cache(maxsize=1)
 def engine() -> Engine:
-    """The app database, its tables created on first use. Two threads of one process
-    may get here at once (lru_cache does not lock): the tables are created under a lock,
-    so the second finds them instead of failing with "table already exists"."""
+    """The app database of the settings, migrated to the newest schema on first use."""
     eng = make_engine(get_settings().app_database_url)
-    with _creating_tables:
-        metadata.create_all(eng)
+    migrate(eng)
     return eng
 
 
@@ -114,3 +172,20 @@ def is_up() -> bool:
         return True
     except Exception:  # noqa: BLE001 - any failure means "down" for the health check
         return False
+
+
+def main() -> None:
+    """``python -m server.db upgrade``: what a department runs after installing a new
+    release (the stack also does it when it starts)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("command", choices=["upgrade", "current"])
+    args = parser.parse_args()
+    eng = make_engine(get_settings().app_database_url)
+    if args.command == "upgrade":
+        migrate(eng)
+    with eng.connect() as conn:
+        print(MigrationContext.configure(conn).get_current_revision())
+
+
+if __name__ == "__main__":
+    main()

@@ -18,6 +18,7 @@ TEST_PORTS = {"rasa": _BASE + 5, "actions": _BASE + 55, "gateway": _BASE + 3000}
 # Loopback stand-ins for the platforms' APIs (tests/fakes/), and the port of a page on
 # another origin that embeds the widget.
 FAKE_TELEGRAM_PORT = _BASE + 81
+POSTGRES_PORT = _BASE + 432
 FAKE_ZALO_PORT = _BASE + 82
 WIDGET_HOST_PORT = _BASE + 90
 # The channels the test stack serves, configured as a department would, against the fakes.
@@ -33,6 +34,8 @@ TEST_CHANNEL_ENV = {
     "ZALO_OAUTH_URL": f"http://127.0.0.1:{FAKE_ZALO_PORT}",
     "WIDGET_ORIGINS": f"http://127.0.0.1:{WIDGET_HOST_PORT}",
     "STAFF_TOKEN": "e2e-staff-token",
+    # The test stack is plain HTTP on loopback: the console's cookie must travel without TLS.
+    "STAFF_COOKIE_SECURE": "false",
 }
 
 
@@ -53,9 +56,41 @@ def _clear_settings_caches() -> None:
         db.engine.cache_clear()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_databases`` run on SQLite and on PostgreSQL."""
+    if metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize("database", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    from tests.postgres import PostgresServer, binaries
+
+    if binaries() is None and not os.environ.get("CI"):
+        pytest.skip("PostgreSQL is not installed here (CI installs it)")
+    server = PostgresServer(POSTGRES_PORT)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _database_url(request: pytest.FixtureRequest, database: str, tmp_path: Path) -> str:
+    if database == "postgresql":
+        return str(request.getfixturevalue("postgres_server").new_database())  # type: ignore[attr-defined]
+    return f"sqlite:///{tmp_path / 'app.db'}"
+
+
 @pytest.fixture(autouse=True)
 def app_env(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    database: str,
 ) -> Iterator[None]:
     """Each unit test gets its own app database and runs without the trained models
     (lexical search), as on a fresh checkout. The end-to-end tests (they use `stack`) and
@@ -70,7 +105,7 @@ def app_env(
         return
     if not needs_models:
         monkeypatch.setenv("EMBEDDING_MODEL", "")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    monkeypatch.setenv("DATABASE_URL", _database_url(request, database, tmp_path))
     _clear_settings_caches()
     yield
     _clear_settings_caches()
