@@ -8,7 +8,6 @@ time) or, where the machine has internet, any Hugging Face model name. e5 models
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +19,7 @@ PASSAGE_PREFIX = "passage: "
 
 
 class DenseEncoder:
-    """Embeds texts; caches passage embeddings so a catalogue edit re-embeds only new text."""
+    """Embeds queries and passages (the search keeps passage vectors between rebuilds)."""
 
     def __init__(self, model_name_or_path: str, batch_size: int = 32) -> None:
         from sentence_transformers import SentenceTransformer
@@ -28,8 +27,6 @@ class DenseEncoder:
         self.name = model_name_or_path
         self.model: Any = SentenceTransformer(model_name_or_path, device="cpu")
         self.batch_size = batch_size
-        self._passages: dict[str, NDArray[np.float32]] = {}
-        self._lock = threading.Lock()
 
     def _encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         vectors = self.model.encode(
@@ -43,9 +40,4 @@ class DenseEncoder:
         return vector
 
     def passages(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._passages]
-            if missing:
-                vectors = self._encode([PASSAGE_PREFIX + t for t in missing])
-                self._passages.update(zip(missing, vectors, strict=True))
-            return np.stack([self._passages[t] for t in texts])
+        return self._encode([PASSAGE_PREFIX + t for t in texts])

@@ -8,12 +8,18 @@ sentence embedding, see :mod:`knowledge.retrieval.dense`) matches meaning where 
 differ ("thất lạc" / "bị mất"). Each is scaled to [0, 1] per query and the two are mixed;
 a record for another school level than the one the question names ("lớp 9", "cấp 3") then
 loses some of its score.
+
+When the catalogue changes (a file edit, a publish from the staff console) the index is
+rebuilt, but only passages whose text is new are embedded again: embedding every passage
+takes long on a CPU.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,7 +27,6 @@ from numpy.typing import NDArray
 from knowledge.catalogue import Catalogue, Snapshot
 from knowledge.models import Procedure, ReplacedProcedure
 from knowledge.retrieval.bm25 import BM25
-from knowledge.retrieval.dense import DenseEncoder
 from knowledge.school_levels import school_levels
 from knowledge.vietnamese import keys, normalize_unicode
 
@@ -95,6 +100,16 @@ def dense_query(text: str) -> str:
     return text.lower() if text.isupper() else text
 
 
+class PassageEncoder(Protocol):
+    """Sentence embeddings, normalised (see :class:`knowledge.retrieval.dense.DenseEncoder`)."""
+
+    name: str  # the model, named in evaluation reports
+
+    def query(self, text: str) -> NDArray[np.float32]: ...
+
+    def passages(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
+
+
 @dataclass(frozen=True)
 class SearchHit:
     procedure: Procedure
@@ -130,13 +145,18 @@ class ProcedureSearch:
     """Ranks catalogue records for a question; re-indexes when the catalogue changes."""
 
     def __init__(
-        self, catalogue: Catalogue, encoder: DenseEncoder | None = None, dense_weight: float = 0.5
+        self,
+        catalogue: Catalogue,
+        encoder: PassageEncoder | None = None,
+        dense_weight: float = 0.5,
     ) -> None:
         self.catalogue = catalogue
         self.encoder = encoder
         self.dense_weight = dense_weight if encoder is not None else 0.0
         self._lock = threading.Lock()
         self._index: _Index | None = None
+        # Passage text -> its vector, for the passages of the current index only.
+        self._vectors: dict[str, NDArray[np.float32]] = {}
 
     def _current(self) -> _Index:
         snapshot = self.catalogue.snapshot()
@@ -154,9 +174,19 @@ class ProcedureSearch:
             for passage in procedure_passages(record):
                 owners.append(n)
                 texts.append(passage)
-        vectors = self.encoder.passages(texts) if self.encoder is not None else None
+        vectors = self._embed(self.encoder, texts) if self.encoder is not None else None
         levels: list[str | None] = [p.facets.school_level for p in records]
         return _Index(snapshot, ids, bm25, np.asarray(owners, dtype=np.int64), vectors, levels)
+
+    def _embed(self, encoder: PassageEncoder, texts: list[str]) -> NDArray[np.float32]:
+        """The passages' vectors, encoding only texts the previous index did not have; the
+        cache then keeps the current passages alone, so edits cannot make it grow forever."""
+        known = self._vectors
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            known = {**known, **dict(zip(missing, encoder.passages(missing), strict=True))}
+        self._vectors = {t: known[t] for t in texts}
+        return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
 
     def search(self, query: str, k: int = 5) -> list[SearchHit]:
         index = self._current()

@@ -12,6 +12,15 @@ import yaml
 from knowledge.catalogue import Catalogue, CatalogueError, load_all
 from knowledge.models import Level, OnlineService
 from knowledge.paths import PROCEDURES_DIR
+from knowledge.retrieval import ProcedureSearch
+from tests.knowledge.published_source import (
+    FILE_RECORD,
+    OTHER_RECORD,
+    FakeClock,
+    FakeSource,
+    small_catalogue,
+)
+from tests.knowledge.sample import sample_record
 
 COPY = "cap-ban-sao-van-bang-tu-so-goc"
 
@@ -96,3 +105,167 @@ def test_duplicate_national_codes_are_rejected(folder: Path) -> None:
     edit(folder / "chinh-sua-noi-dung-van-bang-chung-chi.yml", code=code)
     with pytest.raises(CatalogueError, match="more than one record"):
         load_all(folder)
+
+
+# The published layer: records a reviewer published from the staff console.
+
+RENAMED = "Xác nhận hoàn thành chương trình bồi dưỡng giáo viên"
+NEW_RECORD = "cap-the-thu-vien-truong-hoc"
+
+
+def published_catalogue(
+    tmp_path: Path, **kwargs: object
+) -> tuple[Catalogue, FakeSource, FakeClock]:
+    source, clock = FakeSource(), FakeClock()
+    folder = small_catalogue(tmp_path / "procedures")
+    return Catalogue(folder, published=source, clock=clock, **kwargs), source, clock  # type: ignore[arg-type]
+
+
+def test_a_published_record_replaces_the_file_and_is_found_by_its_new_name(
+    tmp_path: Path,
+) -> None:
+    catalogue, source, clock = published_catalogue(tmp_path)
+    search = ProcedureSearch(catalogue)
+    assert search.search("bồi dưỡng giáo viên") == []
+    source.publish(sample_record(name=RENAMED))
+    clock.now += 1.0
+    hits = search.search("bồi dưỡng giáo viên")
+    assert [h.procedure.id for h in hits][:1] == [FILE_RECORD]
+    assert hits[0].procedure.name == RENAMED
+    snapshot = catalogue.snapshot()
+    assert snapshot.published == {FILE_RECORD} and len(snapshot) == 2
+    assert snapshot.signature[1] == source.current
+    assert catalogue.last_error is None
+
+
+def test_a_published_record_with_a_new_id_is_added(tmp_path: Path) -> None:
+    catalogue, source, clock = published_catalogue(tmp_path)
+    source.publish(sample_record(id=NEW_RECORD, code="1.999997", name="Cấp thẻ thư viện trường"))
+    clock.now += 1.0
+    snapshot = catalogue.snapshot()
+    assert set(snapshot.procedures) == {FILE_RECORD, OTHER_RECORD, NEW_RECORD}
+    assert snapshot.published == {NEW_RECORD}
+
+
+def test_published_records_are_there_from_the_start(tmp_path: Path) -> None:
+    source = FakeSource()
+    source.publish(sample_record(name=RENAMED))
+    catalogue = Catalogue(small_catalogue(tmp_path / "p"), published=source, clock=FakeClock())
+    record = catalogue.get(FILE_RECORD)
+    assert record is not None and record.name == RENAMED
+
+
+@pytest.mark.parametrize(
+    ("key", "body", "message"),
+    [
+        (FILE_RECORD, sample_record(documents=[]), "published thu-tuc-mau"),
+        ("Sai Ten", sample_record(id="Sai Ten"), "published Sai Ten"),
+        (FILE_RECORD, sample_record(id=OTHER_RECORD), "must equal its key"),
+        (NEW_RECORD, sample_record(id=NEW_RECORD, code="1.999998"), "more than one record"),
+    ],
+)
+def test_a_broken_publish_keeps_the_last_valid_catalogue(
+    tmp_path: Path, key: str, body: dict[str, object], message: str
+) -> None:
+    catalogue, source, clock = published_catalogue(tmp_path)
+    before = catalogue.snapshot()
+    source.bodies[key] = body
+    source.current += 1
+    clock.now += 1.0
+    assert catalogue.snapshot() is before
+    assert catalogue.last_error is not None and message in catalogue.last_error
+    records_read = source.records_calls
+    clock.now += 5.0
+    assert catalogue.snapshot() is before
+    assert source.records_calls == records_read, "a broken body is read again only on a publish"
+    source.bodies = {}
+    source.current += 1
+    clock.now += 1.0
+    assert catalogue.snapshot() is not before and catalogue.last_error is None
+
+
+def test_a_source_that_is_down_keeps_the_bot_serving(tmp_path: Path) -> None:
+    catalogue, source, clock = published_catalogue(tmp_path)
+    source.publish(sample_record(name=RENAMED))
+    clock.now += 1.0
+    served = catalogue.snapshot()
+    source.down = True
+    clock.now += 1.0
+    assert catalogue.snapshot() is served
+    assert catalogue.last_error and "could not connect" in catalogue.last_error
+    source.down = False
+    clock.now += 1.0
+    record = catalogue.get(FILE_RECORD)
+    assert record is not None and record.name == RENAMED and catalogue.last_error is None
+
+
+def test_records_unreadable_after_the_revision_are_read_again_at_the_next_poll(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue, source, clock = published_catalogue(tmp_path)
+    source.publish(sample_record(name=RENAMED))
+    monkeypatch.setattr(source, "records", lambda: (_ for _ in ()).throw(OSError("timeout")))
+    clock.now += 1.0
+    assert catalogue.get(FILE_RECORD).name != RENAMED  # type: ignore[union-attr]
+    assert catalogue.last_error and "timeout" in catalogue.last_error
+    monkeypatch.undo()
+    clock.now += 0.5
+    assert catalogue.get(FILE_RECORD).name != RENAMED  # type: ignore[union-attr]
+    clock.now += 0.5
+    assert catalogue.get(FILE_RECORD).name == RENAMED  # type: ignore[union-attr]
+    assert catalogue.last_error is None
+
+
+def test_a_source_that_is_down_at_start_leaves_the_files_in_service(tmp_path: Path) -> None:
+    source = FakeSource()
+    source.publish(sample_record(name=RENAMED))
+    source.down = True
+    clock = FakeClock()
+    catalogue = Catalogue(small_catalogue(tmp_path / "p"), published=source, clock=clock)
+    assert len(catalogue.snapshot()) == 2 and catalogue.last_error
+    source.down = False
+    clock.now += 1.0
+    assert catalogue.get(FILE_RECORD).name == RENAMED  # type: ignore[union-attr]
+
+
+def test_the_revision_is_asked_at_most_once_per_poll_interval(tmp_path: Path) -> None:
+    catalogue, source, clock = published_catalogue(tmp_path, poll_s=2.0)
+    assert source.revision_calls == 1
+    source.publish(sample_record(name=RENAMED))
+    for _ in range(3):
+        clock.now += 0.5
+        assert catalogue.get(FILE_RECORD).name != RENAMED  # type: ignore[union-attr]
+    assert source.revision_calls == 1 and source.records_calls == 1
+    clock.now += 0.5
+    assert catalogue.get(FILE_RECORD).name == RENAMED  # type: ignore[union-attr]
+    assert source.revision_calls == 2 and source.records_calls == 2
+    clock.now += 2.0
+    catalogue.snapshot()
+    assert source.revision_calls == 3 and source.records_calls == 2, "unchanged: not read"
+
+
+def test_local_facts_apply_on_top_of_a_published_record_and_are_not_in_unmerged(
+    tmp_path: Path,
+) -> None:
+    overrides = tmp_path / "local.yml"
+    local = {
+        "fee": {"amount_vnd": 20000, "text": "20.000 đồng"},
+        "source": {
+            "title": "Quyết định của tỉnh",
+            "url": "https://tinh.example.gov.vn/qd",
+            "checked": "2026-11-30",
+        },
+    }
+    overrides.write_text(
+        yaml.safe_dump({"department": "Sở GDĐT tỉnh X", "procedures": {FILE_RECORD: local}}),
+        encoding="utf-8",
+    )
+    catalogue, source, clock = published_catalogue(tmp_path, overrides=overrides)
+    source.publish(sample_record(name=RENAMED))
+    clock.now += 1.0
+    snapshot = catalogue.snapshot()
+    merged, unmerged = snapshot.procedures[FILE_RECORD], snapshot.unmerged[FILE_RECORD]
+    assert merged.name == unmerged.name == RENAMED
+    assert merged.fee.text == "20.000 đồng" and unmerged.fee.text == "Không thu phí"
+    assert snapshot.overridden == {FILE_RECORD} and snapshot.published == {FILE_RECORD}
+    assert snapshot.unmerged[OTHER_RECORD] is snapshot.procedures[OTHER_RECORD]
