@@ -2,6 +2,8 @@
 
 Asked once per conversation, and only when the assistant actually helped with something
 (a procedure was discussed or a hand-off given), so that a greeting alone is not rated.
+An officer handing a conversation back asks again (:mod:`actions.handoff`): what is rated
+then is the officer's help.
 """
 
 from __future__ import annotations
@@ -30,6 +32,19 @@ def rating_from(tracker: Tracker) -> bool | None:
     return not (words & _NEGATIVE_KEYS)
 
 
+def ask_rating(dispatcher: CollectingDispatcher, question: str) -> list[EventType]:
+    """Asks ``question`` with the two rating buttons; the events to return. Shared by the
+    end of a conversation and the end of an officer's help, which differ in the question."""
+    dispatcher.utter_message(
+        text=question,
+        buttons=[
+            button("😊 Hài lòng", "rate", rating=SATISFIED),
+            button("🙁 Chưa hài lòng", "rate", rating=UNSATISFIED),
+        ],
+    )
+    return [SlotSet("rating_asked", True)]
+
+
 class ActionAskRating(Action):
     def name(self) -> str:
         return "action_ask_rating"
@@ -40,14 +55,7 @@ class ActionAskRating(Action):
         helped = tracker.get_slot("procedure_id") or tracker.get_slot("handed_off")
         if tracker.get_slot("rating_asked") or not helped:
             return []
-        dispatcher.utter_message(
-            text="Anh/chị có hài lòng với phần hướng dẫn của em không ạ?",
-            buttons=[
-                button("😊 Hài lòng", "rate", rating=SATISFIED),
-                button("🙁 Chưa hài lòng", "rate", rating=UNSATISFIED),
-            ],
-        )
-        return [SlotSet("rating_asked", True)]
+        return ask_rating(dispatcher, "Anh/chị có hài lòng với phần hướng dẫn của em không ạ?")
 
 
 class ActionStoreRating(Action):

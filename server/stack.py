@@ -150,7 +150,7 @@ class Stack:
         question = "bằng tốt nghiệp"
         httpx.get(f"{self.gateway_url}/api/procedures/search", params={"q": question}, timeout=180)
         httpx.post(
-            f"http://127.0.0.1:{self.ports.rasa}/webhooks/rest/webhook",
+            f"http://127.0.0.1:{self.ports.rasa}/webhooks/gateway/webhook",
             json={"sender": "__warmup__", "message": question},
             timeout=180,
         )
