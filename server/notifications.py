@@ -1,11 +1,12 @@
 """Tells the citizens who asked for it that staff moved their dossier to another step.
 
-The staff route calls :func:`notify_step_change` as a background task after a successful
-update, so the staff member's answer never waits for Telegram or Zalo. Each subscriber
-gets one short message on the channel they asked on, through the channel's outbound
-sender (``app.state.outbound[channel]``); a channel that is not configured is skipped
-and logged, and a send that fails leaves the subscription for the next step. After a
-final step (result ready, returned) has reached a citizen, their subscription ends.
+Both ways staff move a dossier (the staff API and the console's dossier page) go through
+:func:`move_dossier`, which queues :func:`notify_step_change` as a background task after
+a successful update, so the staff member's answer never waits for Telegram or Zalo. Each
+subscriber gets one short message on the channel they asked on, through the channel's
+outbound sender (``app.state.outbound[channel]``); a channel that is not configured is
+skipped and logged, and a send that fails leaves the subscription for the next step. After
+a final step (result ready, returned) has reached a citizen, their subscription ends.
 """
 
 from __future__ import annotations
@@ -14,13 +15,19 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
+from starlette.background import BackgroundTasks
+from starlette.datastructures import State
+
+from knowledge.catalogue import Catalogue
 from server.channels.outbound import Outbound
 from server.chat.buttons import ButtonTokens
 from server.chat.models import Reply, ReplyButton
 from server.chat.subscriptions import Subscriber, Subscriptions
 from server.core.security import sender_hash
+from server.dossiers import DossierStore
 from server.dossiers.models import FINISHED_STEPS, Dossier
 from server.dossiers.render import update_notice
+from server.dossiers.staff_update import StepUpdate
 
 log = logging.getLogger(__name__)
 STOP_BUTTON = ("Hủy thông báo", "/unsubscribe_dossier_updates")
@@ -33,6 +40,32 @@ def is_news(dossier: Dossier) -> bool:
         return True
     last, before = dossier.history[-1], dossier.history[-2]
     return (last.step, last.note) != (before.step, before.note)
+
+
+def procedure_name(state: State, procedure_id: str) -> str:
+    """The procedure's name in the app's catalogue (set by the lifespan), else its id."""
+    catalogue: Catalogue | None = getattr(state, "catalogue", None)
+    procedure = catalogue.get(procedure_id) if catalogue is not None else None
+    return procedure.name if procedure is not None else procedure_id
+
+
+def move_dossier(
+    store: DossierStore,
+    code: str,
+    change: StepUpdate,
+    state: State,
+    background: BackgroundTasks,
+) -> Dossier | None:
+    """Moves the dossier with canonical ``code`` and queues the notice to its subscribers
+    (sent after the response). None if there is no such dossier; the store's
+    :class:`~server.dossiers.DossierBackendError` passes through for the caller to word."""
+    dossier = store.update_step(code, change.step, change.note)
+    if dossier is None:
+        return None
+    log.info("staff moved dossier %s to %s", code, change.step.value)
+    name = procedure_name(state, dossier.procedure_id)
+    background.add_task(notify_step_change, dossier, name, getattr(state, "outbound", {}))
+    return dossier
 
 
 async def notify_step_change(

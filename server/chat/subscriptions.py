@@ -55,11 +55,10 @@ class Subscriptions:
 
     @property
     def engine(self) -> Engine:
-        # db.engine() creates every table registered when it is first called; this covers
-        # a process that called it before importing this module.
+        # An engine a test made itself is migrated here; db.engine() already is.
         eng = self._engine or db.engine()
         if eng not in _prepared:
-            db.metadata.create_all(eng, tables=[subscriptions])
+            db.migrate(eng)
             _prepared.add(eng)
         return eng
 

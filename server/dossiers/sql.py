@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    case,
     delete,
     func,
     select,
@@ -32,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from server import db
-from server.dossiers.models import Dossier, Step, StepEvent, utc_now
+from server.dossiers.models import FINISHED_STEPS, Dossier, Step, StepEvent, utc_now
 from server.dossiers.store import DossierBackendError
 
 dossiers = Table(
@@ -77,7 +78,6 @@ lookup_failures = Table(
     Index("ix_dossier_lookup_failures_key_time", "key_hash", "happened_at"),
 )
 
-_TABLES = [dossiers, dossier_steps, lookup_failures]
 _prepared: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
@@ -92,14 +92,11 @@ def _to_db(value: dt.datetime) -> dt.datetime:
 
 
 def prepared(engine: Engine | None = None) -> Engine:
-    """The engine to use, with the dossier tables created on it.
-
-    :func:`server.db.engine` creates every table registered when it is first called; this
-    covers a process that called it before importing this module.
-    """
+    """The engine to use, migrated to the newest schema (an engine a test made itself
+    is not, until it gets here)."""
     eng = engine if engine is not None else db.engine()
     if eng not in _prepared:
-        db.metadata.create_all(eng, tables=_TABLES)
+        db.migrate(eng)
         _prepared.add(eng)
     return eng
 
@@ -124,18 +121,21 @@ def _dossier(row: RowMapping, events: Sequence[RowMapping]) -> Dossier:
 
 def _read(conn: Connection, code: str) -> Dossier | None:
     row = conn.execute(select(dossiers).where(dossiers.c.code == code)).mappings().first()
-    if row is None:
-        return None
-    events = (
-        conn.execute(
-            select(dossier_steps)
-            .where(dossier_steps.c.code == code)
-            .order_by(dossier_steps.c.happened_at, dossier_steps.c.id)
-        )
-        .mappings()
-        .all()
-    )
-    return _dossier(row, events)
+    return None if row is None else _with_history(conn, [row])[0]
+
+
+def _with_history(conn: Connection, rows: Sequence[RowMapping]) -> list[Dossier]:
+    """The dossiers of ``rows`` with their histories, read in one query."""
+    if not rows:
+        return []
+    events: dict[str, list[RowMapping]] = {row["code"]: [] for row in rows}
+    for event in conn.execute(
+        select(dossier_steps)
+        .where(dossier_steps.c.code.in_(list(events)))
+        .order_by(dossier_steps.c.happened_at, dossier_steps.c.id)
+    ).mappings():
+        events[event["code"]].append(event)
+    return [_dossier(row, events[row["code"]]) for row in rows]
 
 
 class SqlDossierStore:
@@ -171,6 +171,20 @@ class SqlDossierStore:
                     )
                 )
                 return _read(conn, code)
+        except SQLAlchemyError as exc:
+            raise DossierBackendError(f"dossier database: {type(exc).__name__}") from exc
+
+    def open_dossiers(self, today: dt.date, limit: int) -> list[Dossier]:
+        overdue_first = case((dossiers.c.due_on < today, 0), else_=1)
+        query = (
+            select(dossiers)
+            .where(dossiers.c.step.not_in([s.value for s in FINISHED_STEPS]))
+            .order_by(overdue_first, dossiers.c.due_on, dossiers.c.code)
+            .limit(max(0, limit))
+        )
+        try:
+            with prepared(self._engine).connect() as conn:
+                return _with_history(conn, conn.execute(query).mappings().all())
         except SQLAlchemyError as exc:
             raise DossierBackendError(f"dossier database: {type(exc).__name__}") from exc
 

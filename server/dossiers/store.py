@@ -9,9 +9,10 @@ cannot answer, so callers apologise instead of crashing or guessing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Protocol
 
-from server.dossiers.models import Dossier, Step
+from server.dossiers.models import FINISHED_STEPS, Dossier, Step
 
 
 class DossierBackendError(RuntimeError):
@@ -28,3 +29,16 @@ class DossierStore(Protocol):
     ) -> Dossier | None:
         """Moves the dossier to ``step`` (appending to its history); None if unknown."""
         ...
+
+    def open_dossiers(self, today: dt.date, limit: int) -> list[Dossier]:
+        """Up to ``limit`` dossiers the department has not finished (see
+        :data:`~server.dossiers.models.FINISHED_STEPS`): the overdue ones on ``today``
+        first, the most overdue first, then the others by nearest due date."""
+        ...
+
+
+def by_urgency(found: Iterable[Dossier], today: dt.date) -> list[Dossier]:
+    """The order of :meth:`DossierStore.open_dossiers`, for stores that cannot sort
+    themselves: unfinished only, overdue first, then by due date (ties by code)."""
+    unfinished = (d for d in found if d.step not in FINISHED_STEPS)
+    return sorted(unfinished, key=lambda d: (not d.is_overdue(today), d.due_on, d.code))

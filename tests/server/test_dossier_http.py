@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 
 from knowledge.department import load_department
@@ -209,3 +210,51 @@ def test_lookup_through_http_verifies_like_sql(fake: tuple[FakeOneStop, str]) ->
     lookup = DossierLookup(make_store(fake[1]), MemoryLog())
     assert lookup.lookup("web:a", DEMO.code.lower(), "2468").dossier == DEMO
     assert lookup.lookup("web:a", DEMO.code, "5678").outcome is Outcome.not_verified
+
+
+def _listing(answer: Any, seen: list[httpx.Request], status: int = 200) -> HttpDossierStore:
+    """A store whose one-stop system answers every request with ``answer`` (JSON)."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(status, json=answer)
+
+    return HttpDossierStore(
+        "http://one-stop.test/api/v1",
+        retries=1,
+        token="s3cret",
+        backoff_s=0,
+        transport=httpx.MockTransport(handle),
+    )
+
+
+def test_open_dossiers_asks_for_the_open_ones_and_orders_them_itself() -> None:
+    demos = demo_dossiers(TODAY)
+    shuffled = [demos[i].model_dump(mode="json") for i in (2, 3, 7, 5, 0, 6, 4, 1)]
+    seen: list[httpx.Request] = []
+    found = _listing({"dossiers": shuffled}, seen).open_dossiers(TODAY, 4)
+    # 9006 is overdue; the finished 9004 and 9005 are dropped even when a proxy sends them.
+    assert [d.code[-4:] for d in found] == ["9006", "9001", "9008", "9002"]
+    assert found[0] == demos[5]
+    (request,) = seen
+    assert (request.method, request.url.path) == ("GET", "/api/v1/dossiers")
+    assert dict(request.url.params) == {"status": "open", "today": "2026-03-10", "limit": "4"}
+    assert request.headers["Authorization"] == "Bearer s3cret"
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "message", "attempts"),
+    [
+        ([DEMO.model_dump(mode="json")], 200, "unexpected reply", 1),  # a list, not the object
+        ({"dossiers": [{"code": DEMO.code}]}, 200, "unexpected reply", 1),
+        ({"error": "not found"}, 404, "HTTP 404", 1),
+        ({"error": "down"}, 503, "HTTP 503", 2),  # a read: retried once
+    ],
+)
+def test_open_dossiers_failures_are_backend_errors(
+    answer: Any, status: int, message: str, attempts: int
+) -> None:
+    seen: list[httpx.Request] = []
+    with pytest.raises(DossierBackendError, match=message):
+        _listing(answer, seen, status).open_dossiers(TODAY, 10)
+    assert len(seen) == attempts

@@ -166,3 +166,45 @@ def test_the_same_store_on_postgresql() -> None:
         assert log.failures_since("k", now - dt.timedelta(minutes=1)) == [now]
     finally:
         eng.dispose()
+
+
+# Open at TODAY, most urgent first: 9006 is 4 days overdue, then by due date; 9004 (result
+# ready) and 9005 (returned) are finished and left out.
+OPEN_ORDER = ["9006", "9001", "9008", "9002", "9007", "9003"]
+
+
+@pytest.mark.both_databases
+def test_open_dossiers_put_the_overdue_first_then_the_nearest_due() -> None:
+    seed(today=TODAY)
+    store = SqlDossierStore()
+    late = demo_dossiers(TODAY)[0].model_copy(
+        update={
+            "code": "H10.22-260201-0001",
+            "due_on": TODAY - dt.timedelta(days=9),
+            "step": Step.additional_documents,
+        }
+    )
+    assert store.add(late)
+    found = store.open_dossiers(TODAY, 50)
+    assert [d.code[-4:] for d in found] == ["0001", *OPEN_ORDER]
+    assert [d.is_overdue(TODAY) for d in found[:3]] == [True, True, False]
+    assert all(d == store.get(d.code) for d in found)  # with their whole history
+    assert [d.code[-4:] for d in store.open_dossiers(TODAY, 2)] == ["0001", "9006"]
+    assert store.open_dossiers(TODAY, 0) == []
+
+
+@pytest.mark.both_databases
+def test_open_dossiers_order_by_the_day_asked() -> None:
+    """On a later day more dossiers are overdue; they still come most overdue first."""
+    seed(today=TODAY)
+    later = TODAY + dt.timedelta(days=5)
+    found = SqlDossierStore().open_dossiers(later, 50)
+    assert [d.code[-4:] for d in found] == OPEN_ORDER
+    assert [d.code[-4:] for d in found if d.is_overdue(later)] == ["9006", "9001", "9008", "9002"]
+
+
+def test_open_dossiers_of_an_empty_store_and_a_broken_database(engine: Engine) -> None:
+    assert SqlDossierStore(engine).open_dossiers(TODAY, 10) == []
+    broken = create_engine("sqlite:////proc/no-such-dir/dossiers.db")
+    with pytest.raises(DossierBackendError):
+        SqlDossierStore(broken).open_dossiers(TODAY, 10)

@@ -1,7 +1,9 @@
 """Staff API: move a dossier to its next step, with a note the citizen will see.
 
 Citizens who asked for it (on Telegram or Zalo, after a verified lookup) are told of the
-new step in the background, after the answer to staff (:mod:`server.notifications`).
+new step in the background, after the answer to staff: the move goes through
+:func:`server.notifications.move_dossier` and the body is checked by
+:class:`~server.dossiers.staff_update.StepUpdate`, as on the console's dossier page.
 
 Authenticated with the bearer token in STAFF_TOKEN. With no token configured every call is
 refused, so a deployment that forgot to set one is closed rather than open. Errors come in
@@ -14,29 +16,24 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel
 
-from knowledge.catalogue import Catalogue
 from knowledge.dossier_code import canonical
 from server.api.deps import SettingsDep
-from server.core.config import get_settings
-from server.dossiers import DossierBackendError, DossierStore, build_store
+from server.dossiers import DossierBackendError, DossierStore
 from server.dossiers.models import Dossier, Step, StepEvent
-from server.notifications import notify_step_change
+from server.dossiers.staff_update import StepUpdate, dossier_store
+from server.notifications import move_dossier
+
+__all__ = ["StepUpdate", "dossier_store", "router"]
 
 router = APIRouter(prefix="/api/staff/dossiers", tags=["staff"])
 log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False)
-
-
-@lru_cache(maxsize=1)
-def dossier_store() -> DossierStore:
-    return build_store(get_settings())
 
 
 def require_staff(
@@ -56,19 +53,6 @@ def require_staff(
         )
     if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Mã truy cập không đúng.")
-
-
-class StepUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    step: Step
-    note: str | None = Field(default=None, max_length=1000, description="Shown to the citizen")
-
-    @model_validator(mode="after")
-    def _reason_for_additional_documents(self) -> StepUpdate:
-        if self.step is Step.additional_documents and not self.note:
-            raise ValueError("Yêu cầu bổ sung hồ sơ phải ghi rõ giấy tờ cần bổ sung (note).")
-        return self
 
 
 class StaffDossierView(BaseModel):
@@ -108,7 +92,7 @@ def update_step(
     if key is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "Mã hồ sơ không đúng định dạng.")
     try:
-        dossier = store.update_step(key, body.step, body.note)
+        dossier = move_dossier(store, key, body, request.app.state, background)
     except DossierBackendError as exc:
         log.warning("staff update failed: %s", exc)
         raise HTTPException(
@@ -116,10 +100,4 @@ def update_step(
         ) from exc
     if dossier is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Không tìm thấy hồ sơ này.")
-    log.info("staff moved dossier %s to %s", key, body.step.value)
-    state = request.app.state
-    catalogue: Catalogue | None = getattr(state, "catalogue", None)  # set by the lifespan
-    procedure = catalogue.get(dossier.procedure_id) if catalogue is not None else None
-    name = procedure.name if procedure is not None else dossier.procedure_id
-    background.add_task(notify_step_change, dossier, name, getattr(state, "outbound", {}))
     return StaffDossierView.of(dossier)
