@@ -4,15 +4,19 @@ The server issues the session: ``POST /api/web/session`` returns a signed token 
 browser keeps and sends back as a bearer token. The client never names its conversation
 or its channel, and a forged or expired token gets 401. The history comes back from the
 server's (masked) chat log, so a reload or another tab shows the conversation so far.
+
+A web page cannot be written to first: while the citizen waits for an officer or one is
+answering (``handoff`` in both answers), the widget polls ``/history?after=<last id>``
+for the officer's messages and the assistant's when the officer hands back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,7 +24,8 @@ from server.api.deps import ChatDep, SettingsDep
 from server.chat import UNAVAILABLE, ChatInputError, Reply
 from server.core.security import new_web_session, web_session_id
 from server.rasa_client import RasaUnavailable
-from server.records import LoggedButton
+from server.records import LoggedButton, LoggedMessage
+from server.staff.handoffs import HandoffState
 
 router = APIRouter(prefix="/api/web", tags=["web channel"])
 log = logging.getLogger(__name__)
@@ -55,11 +60,16 @@ class WebMessage(BaseModel):
 
 
 class WebReplies(BaseModel):
-    messages: list[Reply]
+    messages: list[Reply]  # empty while an officer has the conversation
+    handoff: HandoffState | None = None
+    logged: list[int] = Field(
+        default=[], description="History ids of this turn's messages, already shown"
+    )
 
 
 class HistoryItem(BaseModel):
-    role: str  # "user" or "bot"
+    id: int
+    role: Literal["user", "bot", "officer"]
     text: str
     buttons: list[LoggedButton]
     at: dt.datetime
@@ -67,6 +77,7 @@ class HistoryItem(BaseModel):
 
 class History(BaseModel):
     messages: list[HistoryItem]
+    handoff: HandoffState | None = None
 
 
 @router.post("/session", response_model=Session, status_code=status.HTTP_201_CREATED)
@@ -77,27 +88,35 @@ async def open_session(settings: SettingsDep) -> Session:
 @router.post("/messages", response_model=WebReplies)
 async def send_message(body: WebMessage, sid: SessionDep, chat: ChatDep) -> WebReplies:
     try:
-        replies = await chat.handle("web", sid, body.text, button=body.button)
+        exchange = await chat.exchange("web", sid, body.text, button=body.button)
     except ChatInputError as exc:
         code = status.HTTP_413_CONTENT_TOO_LARGE if exc.too_long else 422
         raise HTTPException(code, exc.reason) from exc
     except RasaUnavailable as exc:
         log.warning("rasa unavailable: %s", exc)
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE) from exc
-    return WebReplies(messages=replies)
+    try:
+        handoff = await chat.handoff_state("web", sid)
+    except Exception:  # the answer matters more; the widget learns it from the history
+        log.exception("could not read the hand-off state")
+        handoff = None
+    return WebReplies(messages=exchange.replies, handoff=handoff, logged=exchange.logged)
 
 
 @router.get("/history", response_model=History)
-async def history(sid: SessionDep, chat: ChatDep) -> History:
-    logged = await chat.history("web", sid)
+async def history(
+    sid: SessionDep,
+    chat: ChatDep,
+    after: Annotated[int | None, Query(ge=0, description="Only messages after this id")] = None,
+) -> History:
+    logged = await chat.history("web", sid, after)
     return History(
-        messages=[
-            HistoryItem(
-                role="user" if m.direction == "in" else "bot",
-                text=m.text,
-                buttons=m.buttons,
-                at=m.created_at,
-            )
-            for m in logged
-        ]
+        messages=[_item(m) for m in logged], handoff=await chat.handoff_state("web", sid)
+    )
+
+
+def _item(message: LoggedMessage) -> HistoryItem:
+    role = "user" if message.direction == "in" else message.author or "bot"
+    return HistoryItem(
+        id=message.id, role=role, text=message.text, buttons=message.buttons, at=message.created_at
     )

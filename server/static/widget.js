@@ -8,6 +8,10 @@
  * in a Shadow DOM styled by HOST/widget.css, so a host page's Content-Security-Policy only
  * has to allow HOST in script-src, style-src and connect-src. Message text is only ever set
  * with textContent; http(s) URLs in the bot's answers become links.
+ *
+ * While the citizen waits for an officer or one is answering (the server's "handoff"), the
+ * widget polls the history for what the officer writes, every few seconds while the tab is
+ * visible, backing off when the server does not answer.
  */
 (function () {
   "use strict";
@@ -34,7 +38,12 @@
     empty: "Dạ, em chưa có câu trả lời cho tin nhắn này ạ.",
     history: "Dạ, em chưa tải lại được cuộc trò chuyện trước đó. Anh/chị bấm “Thử lại” nhé ạ.",
     typing: "Trợ lý đang trả lời…",
+    waiting: "Đang chờ cán bộ…",
+    taken: "Cán bộ đang hỗ trợ",
   };
+  const POLL_MS = 4000;
+  const MAX_POLL_MS = 60000;
+  const AUTHORS = { user: "Anh/chị", bot: "Trợ lý", officer: "Cán bộ" };
 
   // --- storage that survives a browser refusing it (private mode, blocked cookies) ---
   const memory = {};
@@ -149,6 +158,7 @@
     id: "tthc-input", type: "text", name: "message", autocomplete: "off", enterkeyhint: "send",
     placeholder: "Nhập câu hỏi của anh/chị…",
   });
+  const statusLine = el("p", { class: "status", role: "status", hidden: "" });
   const form = el("form", { class: "composer" }, [
     el("label", { for: "tthc-input", class: "vh", text: "Câu hỏi của anh/chị" }),
     input,
@@ -157,7 +167,7 @@
   const panel = el("section", {
     id: "tthc-panel", class: "panel", role: PAGE ? "region" : "dialog",
     "aria-labelledby": "tthc-title",
-  }, [head, log, form]);
+  }, [head, log, statusLine, form]);
 
   if (PAGE) {
     frame.appendChild(panel);
@@ -179,12 +189,17 @@
     return item;
   }
 
+  // role: "user", "bot" or "officer" (shown as the bot's side, with a label).
   function addMessage(role, text, choices, extra) {
-    const item = el("li", { class: "msg " + role + (extra ? " " + extra : "") });
+    const kind = role === "officer" ? "bot officer" : role;
+    const item = el("li", { class: "msg " + kind + (extra ? " " + extra : "") });
+    if (role === "officer") {
+      item.appendChild(el("span", { class: "author", "aria-hidden": "true", text: AUTHORS.officer }));
+    }
     if (text) {
-      const who = role === "user" ? "Anh/chị: " : "Trợ lý: "; // for screen readers
+      const who = AUTHORS[role] + ": "; // for screen readers
       const bubble = el("div", { class: "bubble" }, [el("span", { class: "vh", text: who })]);
-      appendText(bubble, text, role === "bot");
+      appendText(bubble, text, role !== "user");
       item.appendChild(bubble);
     }
     if (choices && choices.length) item.appendChild(choiceRow(choices));
@@ -267,6 +282,71 @@
   let busy = false;
   let history = null;
 
+  // --- the hand-off to an officer: the history is polled for what nobody asked for ---
+  let handoff = null; // "waiting", "taken" or null
+  let lastId = 0; // the newest history id read
+  const seen = new Set(); // history ids already on screen
+  let pollTimer = null;
+  let pollDelay = POLL_MS;
+  let sends = 0; // a poll answered while a message was being sent is dropped
+
+  function remember(ids) { (ids || []).forEach(function (id) { seen.add(id); }); }
+
+  function setHandoff(state) {
+    handoff = state === "waiting" || state === "taken" ? state : null;
+    statusLine.textContent = handoff ? TEXT[handoff] : "";
+    statusLine.hidden = !handoff;
+    if (handoff) schedulePoll(); else stopPolling();
+  }
+
+  function schedulePoll(delay) {
+    if (pollTimer || !handoff || document.hidden) return;
+    pollTimer = setTimeout(poll, delay === undefined ? pollDelay : delay);
+  }
+
+  function stopPolling() {
+    clearTimeout(pollTimer);
+    pollTimer = null;
+    pollDelay = POLL_MS;
+  }
+
+  async function poll() {
+    pollTimer = null;
+    if (!handoff || document.hidden) return;
+    if (!busy) {
+      const before = sends;
+      try {
+        const response = await call("/history?after=" + lastId, "GET");
+        if (!response.ok) throw new Error("history " + response.status);
+        const data = await response.json();
+        pollDelay = POLL_MS;
+        if (sends === before && !busy) {
+          showNew(data.messages || []);
+          setHandoff(data.handoff);
+          return;
+        }
+      } catch (e) {
+        pollDelay = Math.min(pollDelay * 2, MAX_POLL_MS);
+      }
+    }
+    schedulePoll();
+  }
+
+  function showNew(messages) {
+    messages.forEach(function (m) {
+      lastId = Math.max(lastId, m.id);
+      if (seen.has(m.id)) return;
+      seen.add(m.id);
+      if (m.role === "user") { addMessage("user", m.text); return; } // from another tab
+      if (m.buttons && m.buttons.length) clearChoices();
+      addMessage(m.role === "officer" ? "officer" : "bot", m.text || "", quickReplies(m.buttons));
+    });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) stopPolling(); else schedulePoll(0);
+  });
+
   async function deliver(body) {
     busy = true;
     setTyping(true);
@@ -279,14 +359,19 @@
         addMessage("bot", await problem(response), canRetry ? retry : null, "error");
         return;
       }
-      const messages = (await response.json()).messages || [];
-      if (!messages.length) addMessage("bot", TEXT.empty);
+      const data = await response.json();
+      const messages = data.messages || [];
+      remember(data.logged);
+      // While an officer has the conversation the assistant stays silent, on purpose.
+      if (!messages.length && !data.handoff) addMessage("bot", TEXT.empty);
       messages.forEach(function (m) {
         if (m.text || (m.buttons && m.buttons.length)) {
           addMessage("bot", m.text || "", quickReplies(m.buttons));
         }
         if (m.image) addImage(m.image);
       });
+      // Just handed back: one more look for what the assistant said then, before stopping.
+      if (handoff && !data.handoff) schedulePoll(0); else setHandoff(data.handoff);
     } catch (e) {
       setTyping(false);
       addMessage("bot", TEXT.network, retry, "error");
@@ -298,6 +383,7 @@
   async function send(text, shown, button) {
     if (busy) return;
     busy = true;
+    sends++;
     await (history || Promise.resolve());
     clearChoices();
     addMessage("user", shown);
@@ -306,6 +392,7 @@
 
   function resend(body) {
     if (busy) return;
+    sends++;
     clearChoices();
     deliver(body);
   }
@@ -324,16 +411,20 @@
     try {
       const response = await call("/history", "GET");
       if (!response.ok) throw new Error("history " + response.status);
-      const messages = (await response.json()).messages || [];
+      const data = await response.json();
+      const messages = data.messages || [];
       let lastUser = -1;
       messages.forEach(function (m, i) { if (m.role === "user") lastUser = i; });
       setTyping(false);
       messages.forEach(function (m, i) {
-        const role = m.role === "user" ? "user" : "bot";
+        const role = m.role === "user" || m.role === "officer" ? m.role : "bot";
         // Only the last answer's buttons: older ones belong to a question already moved on.
-        const last = role === "bot" && i > lastUser;
+        const last = role !== "user" && i > lastUser;
         addMessage(role, m.text || "", last ? quickReplies(m.buttons) : null);
+        seen.add(m.id);
+        lastId = Math.max(lastId, m.id);
       });
+      setHandoff(data.handoff);
     } catch (e) {
       setTyping(false);
       history = null;

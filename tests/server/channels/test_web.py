@@ -3,6 +3,7 @@ tested end to end in tests/e2e)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -11,8 +12,10 @@ from fastapi.testclient import TestClient
 from server.chat import ChatService
 from server.chat.buttons import ButtonTokens
 from server.main import create_app
-from server.rasa_client import RasaClient
+from server.rasa_client import BotMessage, RasaClient
 from server.records import Records
+from server.staff.accounts import Accounts, Role
+from server.staff.handoffs import Handoffs
 from tests.server.chat.fake_rasa import LONG_PAYLOAD, FakeRasa
 
 ORIGIN = "https://sgddt.example.gov.vn"
@@ -124,3 +127,48 @@ def test_cors_allows_only_the_configured_origins(client: TestClient) -> None:
         "/api/web/session", headers={"Origin": "https://evil.example", **preflight}
     )
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_the_history_has_ids_and_gives_only_newer_messages_after_one(client: TestClient) -> None:
+    auth = _auth(client)
+    sent = client.post("/api/web/messages", json={"text": "xin chào"}, headers=auth).json()
+    assert sent["handoff"] is None
+    history = client.get("/api/web/history", headers=auth).json()
+    ids = [m["id"] for m in history["messages"]]
+    assert sent["logged"] == ids and ids == sorted(ids) and history["handoff"] is None
+    client.post("/api/web/messages", json={"text": "mất bằng"}, headers=auth)
+    newer = client.get("/api/web/history", params={"after": ids[-1]}, headers=auth).json()
+    assert [(m["role"], m["text"]) for m in newer["messages"]] == [
+        ("user", "mất bằng"),
+        ("bot", "Dạ, em nhận được: mất bằng"),
+    ]
+    bad = client.get("/api/web/history", params={"after": -1}, headers=auth)
+    assert bad.status_code == 422
+
+
+def test_while_an_officer_answers_the_widget_learns_it_and_reads_the_officer(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    auth = _auth(client)
+    asked = client.post("/api/web/messages", json={"text": "cho tôi gặp cán bộ"}, headers=auth)
+    assert asked.json()["handoff"] == "waiting" and asked.json()["messages"]
+    before = client.get("/api/web/history", headers=auth).json()
+    assert before["handoff"] == "waiting"
+    [entry] = Handoffs().queue()
+    officer = Accounts().create("lan", "Nguyễn Thị Lan", "mat-khau-thu-nghiem", {Role.desk})
+    recipient = Handoffs().take(officer, entry.id)
+    rasa.paused.add(recipient.conversation)  # what the console asks Rasa to do
+    silent = client.post("/api/web/messages", json={"text": "alo ạ"}, headers=auth).json()
+    assert silent["messages"] == [] and silent["handoff"] == "taken" and len(silent["logged"]) == 1
+    chat: ChatService = client.app.state.chat  # type: ignore[attr-defined]
+    text = "Chào anh/chị, tôi là cán bộ Lan."
+    assert asyncio.run(chat.deliver("web", recipient.user_id, [BotMessage(text=text)], "officer"))
+    last = before["messages"][-1]["id"]
+    newer = client.get("/api/web/history", params={"after": last}, headers=auth).json()
+    assert [(m["role"], m["text"]) for m in newer["messages"]] == [
+        ("user", "alo ạ"),
+        ("officer", text),
+    ]
+    assert newer["handoff"] == "taken"
+    Handoffs().release(officer, entry.id)
+    assert client.get("/api/web/history", headers=auth).json()["handoff"] is None
