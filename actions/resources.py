@@ -14,12 +14,20 @@ from knowledge.retrieval import ProcedureSearch, build_search
 from server.core.config import get_settings
 from server.dossiers import DossierStore, build_store
 from server.records import Records
+from server.staff.catalogue_versions import PublishedRecords
 
 
 @lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
+    """The files with the records published from the staff console laid over them, read
+    from the app database at most every CATALOGUE_POLL_S."""
     settings = get_settings()
-    return Catalogue(settings.catalogue_dir, settings.local_overrides_file)
+    return Catalogue(
+        settings.catalogue_dir,
+        settings.local_overrides_file,
+        published=PublishedRecords(),
+        poll_s=settings.catalogue_poll_s,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -1,5 +1,5 @@
-"""The gateway: channels (web widget, Telegram, Zalo), catalogue API, staff API, health
-check and the static pages."""
+"""The gateway: channels (web widget, Telegram, Zalo), catalogue API, staff console and
+API, health check and the static pages."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from knowledge.catalogue import Catalogue
 from knowledge.retrieval import build_search
+from server import console
 from server.api.routes import checklist, dossiers, health, procedures
 from server.api.security_headers import SecurityHeaders
 from server.channels import telegram, web, zalo
@@ -21,6 +22,7 @@ from server.chat.buttons import ButtonTokens
 from server.core.config import get_settings
 from server.rasa_client import RasaClient
 from server.records import Records
+from server.staff.catalogue_versions import PublishedRecords
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -28,11 +30,27 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
-    app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
-    app.state.chat = ChatService(
-        app.state.rasa, Records(), ButtonTokens(), settings.max_message_chars
+    app.state.rasa = RasaClient(
+        settings.rasa_url, settings.rasa_timeout_s, token=settings.rasa_api_token
     )
-    app.state.catalogue = Catalogue(settings.catalogue_dir, settings.local_overrides_file)
+    # Senders to citizens outside a reply (officers' messages, notifications); the Zalo
+    # and Telegram channels add theirs to this same dict.
+    app.state.outbound = getattr(app.state, "outbound", {})
+    app.state.chat = ChatService(
+        app.state.rasa,
+        Records(),
+        ButtonTokens(),
+        settings.max_message_chars,
+        outbound=app.state.outbound,
+    )
+    # Records published from the staff console are read from the app database: every
+    # replica answers with a publish within CATALOGUE_POLL_S, without restart or retraining.
+    app.state.catalogue = Catalogue(
+        settings.catalogue_dir,
+        settings.local_overrides_file,
+        published=PublishedRecords(),
+        poll_s=settings.catalogue_poll_s,
+    )
     app.state.search = build_search(
         app.state.catalogue, settings.embedding_model, settings.dense_weight
     )
@@ -65,6 +83,7 @@ def create_app() -> FastAPI:
     app.include_router(procedures.router)
     app.include_router(dossiers.router)
     app.include_router(checklist.router)  # /c/{code}, the parents' checklist
+    console.install(app)  # /staff, the staff console
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     return app
 

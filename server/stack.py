@@ -202,6 +202,10 @@ def main() -> None:
     try:
         with Stack(ports=ports) as stack:
             print(f"Sẵn sàng. Trò chuyện trên web: {stack.gateway_url}/  (Ctrl+C để dừng)")
+            print(
+                f"Trang cho cán bộ: {stack.gateway_url}/staff/ "
+                "(tài khoản quản trị đầu tiên: make admin USERNAME=...)"
+            )
             if args.no_chat or not sys.stdin.isatty():
                 while True:
                     time.sleep(3600)

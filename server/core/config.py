@@ -71,6 +71,16 @@ class Settings(BaseSettings):
     lookup_max_failures: int = 5  # failed lookups per sender (and per code) in the window
     lookup_window_s: int = 3600
 
+    # Staff console (/staff): README "Staff console"
+    staff_session_hours: int = 10  # a working day; then the officer logs in again
+    staff_max_failed_logins: int = 5  # wrong passwords in a row before the account locks
+    staff_lockout_minutes: int = 15
+    # The console's cookies are sent over HTTPS only; false only for a plain-HTTP test setup.
+    staff_cookie_secure: bool = True
+    handoff_max_wait_minutes: int = 10  # a waiting hand-off is flagged after this long
+    inbox_low_confidence: float = 0.6  # citizen messages understood below this go to the inbox
+    catalogue_poll_s: float = 1.0  # how often each process looks for a newly published record
+
     # Channels
     public_url: str = "http://127.0.0.1:8000"  # how citizens reach the gateway (links, QR)
     # Origins (scheme://host[:port]) of the websites allowed to embed the widget.
