@@ -4,7 +4,8 @@ Every response: ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-re
 HTML pages (the full-page chat at ``/`` and any page served later) also get a strict
 Content-Security-Policy: scripts, styles, images and API calls from the gateway only, nothing
 inline (``widget.js`` builds its DOM without inline script or style), and only the gateway
-itself and the widget's origins (``WIDGET_ORIGINS``) may frame them. FastAPI's interactive
+itself and the widget's origins (``WIDGET_ORIGINS``) may frame them. The staff console
+(``/staff``) may be framed by nobody and is never cached. FastAPI's interactive
 API docs load Swagger UI from a CDN with an inline script: they keep working without one.
 
 ``widget.js`` and ``widget.css`` run on other sites' pages: they are sent with
@@ -44,12 +45,20 @@ def page_policy(frame_ancestors: Iterable[str] = ()) -> str:
     )
 
 
+# The staff console: framed by nobody (not even the widget's sites) and never cached, as
+# its pages show conversations and dossiers.
+PRIVATE_PREFIX = "/staff"
+
+
 class SecurityHeaders:
     """ASGI middleware adding the headers above to each HTTP response."""
 
     def __init__(self, app: ASGIApp, frame_ancestors: Iterable[str] = ()) -> None:
         self.app = app
         self.policy = page_policy(frame_ancestors)
+        self.private_policy = page_policy().replace(
+            "frame-ancestors 'self'", "frame-ancestors 'none'"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,8 +72,12 @@ class SecurityHeaders:
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "no-referrer")
                 html = headers.get("content-type", "").startswith("text/html")
+                private = path.startswith(PRIVATE_PREFIX)
+                if private:
+                    headers.setdefault("Cache-Control", "no-store")
                 if html and path not in API_DOCS:
-                    headers.setdefault("Content-Security-Policy", self.policy)
+                    policy = self.private_policy if private else self.policy
+                    headers.setdefault("Content-Security-Policy", policy)
                 if path in CROSS_ORIGIN_ASSETS:
                     headers["Cross-Origin-Resource-Policy"] = "cross-origin"
             await send(message)

@@ -95,3 +95,13 @@ def test_the_widget_never_parses_html_or_sets_inline_styles() -> None:
     for unsafe in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert unsafe not in code, unsafe
     assert not re.search(r"\.style\b|[\"']style[\"']|cssText", code)
+
+
+def test_the_staff_console_is_framed_by_nobody_and_never_cached(client: TestClient) -> None:
+    page = client.get("/staff/login")
+    assert page.status_code == 200
+    policy = _directives(page.headers["content-security-policy"])
+    assert policy["frame-ancestors"] == ["'none'"]  # not even the widget's sites
+    assert policy["script-src"] == ["'self'"]
+    assert page.headers["cache-control"] == "no-store"
+    assert "no-store" not in client.get("/").headers.get("cache-control", "")
