@@ -41,7 +41,7 @@ class RecordingOutbound:
 
 
 @pytest.fixture(autouse=True)
-def mounted(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def sql_dossiers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The SQL store of this test's database, and the demo dossiers in it."""
     monkeypatch.delenv("DOSSIER_BACKEND", raising=False)
     dossier_store.cache_clear()

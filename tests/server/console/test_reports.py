@@ -28,7 +28,7 @@ SPECIAL = 'Cấp "bản sao" <văn bằng> & chứng chỉ'
 
 
 @pytest.fixture(autouse=True)
-def mounted(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def sql_dossiers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The SQL dossier store of this test's database."""
     monkeypatch.delenv("DOSSIER_BACKEND", raising=False)
     dossier_store.cache_clear()
