@@ -24,18 +24,13 @@ from server.console.deps import (
     redirect,
     render,
     require,
+    vn_time,
 )
-from server.dossiers.models import VN_TZ
 from server.staff import passwords
 from server.staff.accounts import Account, AccountError, Role
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 AdminDep = Annotated[Account, require(Role.admin)]
-
-
-def vn_time(at: dt.datetime | None) -> str:
-    """A time as officers read it: Vietnam time, dd/mm/yyyy HH:MM; '—' for none."""
-    return at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M") if at else "—"
 
 
 def _locked(account: Account) -> bool:
@@ -79,8 +74,8 @@ def _detail(
         status_code,
         account=account,
         locked=_locked(account),
-        locked_until=vn_time(account.locked_until),
-        last_login=vn_time(account.last_login_at),
+        locked_until=vn_time(account.locked_until, "—"),
+        last_login=vn_time(account.last_login_at, "—"),
         error=error,
     )
 
@@ -90,8 +85,8 @@ def account_list(request: Request, store: AccountsDep, officer: AdminDep) -> HTM
     rows = [
         {
             "account": account,
-            "locked_until": vn_time(account.locked_until) if _locked(account) else "",
-            "last_login": vn_time(account.last_login_at),
+            "locked_until": vn_time(account.locked_until, "—") if _locked(account) else "",
+            "last_login": vn_time(account.last_login_at, "—"),
         }
         for account in store.all()
     ]

@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from server.console.accounts import AdminDep, vn_time
-from server.console.deps import render
+from server.console.accounts import AdminDep
+from server.console.deps import render, vn_time
 from server.dossiers.models import VN_TZ
 from server.staff import audit
 from server.staff.accounts import ROLE_LABELS

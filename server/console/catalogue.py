@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from knowledge.models import Level, Procedure
 from knowledge.overrides import load_overrides
 from server.console import catalogue_common as common
-from server.console.deps import FormDep, form_text, redirect, require
+from server.console.deps import FormDep, form_text, redirect, require, vn_date
 from server.console.record_form import (
     parse_record_form,
     posted_form_values,
@@ -73,7 +73,7 @@ def catalogue_list(
     rows = [
         Row(
             record=r,
-            checked=common.vn_date(common.last_checked(r)),
+            checked=vn_date(common.last_checked(r)),
             uncertain=len(common.uncertain_groups(r)),
             published=r.id in snapshot.published,
             overridden=r.id in snapshot.overridden,

@@ -12,22 +12,9 @@ from fastapi.responses import HTMLResponse
 from knowledge.catalogue import Catalogue
 from knowledge.models import FACT_LABELS, FactGroup, Procedure
 from server.console.deps import render
-from server.dossiers.models import VN_TZ
 from server.staff.catalogue_versions import CatalogueVersions, Version, VersionRefused
 from server.staff.record_diff import FieldDiff, diff_records
 from server.staff.record_words import LEVEL_LABELS, ONLINE_LABELS
-
-
-def vn_time(value: dt.datetime | None) -> str:
-    """A stored UTC time as officers read it: dd/mm/yyyy HH:MM in Vietnam time."""
-    if value is None:
-        return ""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
-    return f"{aware.astimezone(VN_TZ):%d/%m/%Y %H:%M}"
-
-
-def vn_date(value: dt.date | None) -> str:
-    return f"{value:%d/%m/%Y}" if value is not None else ""
 
 
 def catalogue(request: Request) -> Catalogue:
@@ -46,8 +33,6 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         request,
         template,
         status_code,
-        vn_time=vn_time,
-        vn_date=vn_date,
         LEVEL_LABELS=LEVEL_LABELS,
         ONLINE_LABELS=ONLINE_LABELS,
         FACT_LABELS=FACT_LABELS,

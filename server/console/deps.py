@@ -11,6 +11,7 @@ Secure and SameSite=Strict on top.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,11 +23,27 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from server.core.config import get_settings
+from server.dossiers.models import VN_TZ
 from server.staff.accounts import ROLE_LABELS, Account, Accounts, Role, StaffSession
 
 SESSION_COOKIE = "staff_session"
+
+
+def vn_time(value: dt.datetime | None, empty: str = "") -> str:
+    """A stored UTC time as officers read it: dd/mm/yyyy HH:MM in Vietnam time (SQLite
+    returns times without their zone: they are UTC)."""
+    if value is None:
+        return empty
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+    return f"{aware.astimezone(VN_TZ):%d/%m/%Y %H:%M}"
+
+
+def vn_date(value: dt.date | None) -> str:
+    return f"{value:%d/%m/%Y}" if value is not None else ""
+
+
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
-TEMPLATES.env.globals["ROLE_LABELS"] = ROLE_LABELS
+TEMPLATES.env.globals.update(ROLE_LABELS=ROLE_LABELS, vn_time=vn_time, vn_date=vn_date)
 MAX_FORM_BYTES = 12 * 1024 * 1024  # an imported spreadsheet; anything else is far smaller
 
 # Messages shown after a redirect, by key: a query string never carries text to the page.

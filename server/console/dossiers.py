@@ -20,10 +20,10 @@ from pydantic import ValidationError
 
 from knowledge.department import load_department
 from knowledge.dossier_code import canonical
-from server.console.deps import FormDep, form_text, redirect, render, require
+from server.console.deps import FormDep, form_text, redirect, render, require, vn_time
 from server.core.config import get_settings
 from server.dossiers import DossierBackendError, DossierStore
-from server.dossiers.models import VN_TZ, Dossier, Step, today_vn
+from server.dossiers.models import Dossier, Step, today_vn
 from server.dossiers.render import STEP_LABELS, overdue_apology
 from server.dossiers.staff_update import NOTE_MAX_CHARS, StepUpdate, dossier_store
 from server.notifications import move_dossier, procedure_name
@@ -50,10 +50,6 @@ _FIELD_ERRORS = {
 _NOTE_REQUIRED = (
     "Khi yêu cầu bổ sung hồ sơ, anh/chị ghi rõ giấy tờ cần bổ sung: công dân sẽ đọc ghi chú này."
 )
-
-
-def _when(at: dt.datetime) -> str:
-    return at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
 
 
 def _row(request: Request, d: Dossier, today: dt.date) -> dict[str, object]:
@@ -139,7 +135,7 @@ def _page(
         status_code,
         d=d,
         row=_row(request, d, today),
-        history=[(_when(e.at), STEP_LABELS[e.step], e.note) for e in reversed(d.history)],
+        history=[(vn_time(e.at), STEP_LABELS[e.step], e.note) for e in reversed(d.history)],
         apology=overdue_apology(d, department) if d.is_overdue(today) else None,
         steps=[(s.value, STEP_LABELS[s]) for s in Step],
         chosen=(chosen or NEXT_STEP[d.step]).value,

@@ -10,7 +10,6 @@ the conversation really is: never silenced without an officer on it.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -19,7 +18,6 @@ from fastapi.responses import HTMLResponse, Response
 from server.chat import ChatService
 from server.console.deps import FormDep, form_text, redirect, render, require
 from server.core.config import get_settings
-from server.dossiers.models import VN_TZ
 from server.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from server.staff.accounts import Account, Role
 from server.staff.handoffs import MAX_REPLY_CHARS, HandoffConflict, HandoffError, Handoffs
@@ -53,10 +51,6 @@ def handoffs() -> Handoffs:
 HandoffsDep = Annotated[Handoffs, Depends(handoffs)]
 
 
-def vn_time(value: dt.datetime) -> str:
-    return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
-
-
 def _names(request: Request, procedure_ids: list[str | None]) -> dict[str, str]:
     """Procedure names for the page; an id the catalogue does not know stays an id."""
     catalogue = getattr(request.app.state, "catalogue", None)
@@ -76,7 +70,6 @@ def queue_page(request: Request, store: HandoffsDep, officer: Account = Desk) ->
         entries=entries,
         names=_names(request, [e.procedure_id for e in entries]),
         channels=CHANNELS,
-        vn=vn_time,
         max_wait=get_settings().handoff_max_wait_minutes,
     )
 
@@ -223,7 +216,6 @@ def _page(
         mine=handoff.status == "taken" and handoff.taken_by == officer.id,
         procedure=_names(request, [handoff.procedure_id]).get(handoff.procedure_id or ""),
         channels=CHANNELS,
-        vn=vn_time,
         error=error,
         draft=draft,
         max_chars=MAX_REPLY_CHARS,

@@ -83,10 +83,6 @@ def intent_label(intent: str | None) -> str:
     return INTENT_LABELS.get(intent, intent) if intent else "—"
 
 
-def vn_time(at: dt.datetime) -> str:
-    return at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
-
-
 def catalogue(request: Request) -> Snapshot:
     """The gateway's catalogue (published records included); an app started without its
     lifespan (tests, tools) gets one of the settings' files on first use."""
@@ -190,7 +186,6 @@ def _page(
         LABELLED_LABELS=LABELLED_LABELS,
         CHANNEL_LABELS=CHANNEL_LABELS,
         intent_label=intent_label,
-        vn_time=vn_time,
         threshold=get_settings().inbox_low_confidence,
     )
 
