@@ -24,6 +24,7 @@ from knowledge.catalogue import Snapshot
 from knowledge.models import FactGroup, OnlineService, Procedure, Source
 from server.staff import import_values as v
 from server.staff.import_sheet import Column, SheetError, SheetRow, read_sheet
+from server.staff.record_diff import FieldDiff
 
 LABELS: dict[Column, str] = {
     "processing_time": "Thời hạn giải quyết",
@@ -36,18 +37,11 @@ LABELS: dict[Column, str] = {
 _ONLINE_GUESS = "Danh mục ghi có nộp trực tuyến nhưng không nêu toàn trình hay một phần."
 
 
-class FieldChange(BaseModel):
-    field: str  # the record field, e.g. "processing_time" or "channels.desk_note"
-    label: str  # how the console names it
-    old: str  # the fact in words, as read: the officer checks the reading, not only the cell
-    new: str
-
-
 class RowResult(BaseModel):
     row_number: int
     procedure_id: str | None = None
     name: str = ""
-    changes: list[FieldChange] = []
+    changes: list[FieldDiff] = []
     errors: list[str] = []
     record: Procedure | None = None  # the proposed record, when the row changes one
 
@@ -79,7 +73,7 @@ class ImportPreview(BaseModel):
 class _Update:
     """What one cell changes: shown as ``change``, written by ``patch`` into the record."""
 
-    change: FieldChange
+    change: FieldDiff
     group: FactGroup
     patch: dict[str, Any]
     complete: bool = True  # the cell states the whole group, so its doubt is resolved
@@ -189,8 +183,8 @@ def _match(row: SheetRow, headers: dict[Column, str], index: _Index) -> Procedur
     raise v.ValueProblem(f"Dạ, không tìm thấy thủ tục {wanted} trong danh mục ạ.")
 
 
-def _change(column: Column, old: str, new: str, field_name: str | None = None) -> FieldChange:
-    return FieldChange(field=field_name or column, label=LABELS[column], old=old, new=new)
+def _change(column: Column, old: str, new: str, field_name: str | None = None) -> FieldDiff:
+    return FieldDiff(field=field_name or column, label=LABELS[column], old=old, new=new)
 
 
 def _time(record: Procedure, text: str) -> _Update | None:
