@@ -15,10 +15,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 
-from server.chat import ChatService
+from server.api.deps import chat_service, rasa_client
 from server.console.deps import FormDep, form_text, redirect, render, require
 from server.core.config import get_settings
-from server.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from server.rasa_client import BotMessage, RasaUnavailable
 from server.staff.accounts import Account, Role
 from server.staff.handoffs import MAX_REPLY_CHARS, HandoffConflict, HandoffError, Handoffs
 
@@ -90,7 +90,7 @@ async def take(
     except HandoffError as refused:
         return await _refused(request, store, officer, handoff_id, refused)
     try:
-        await _rasa(request).pause(recipient.conversation)
+        await rasa_client(request).pause(recipient.conversation)
     except RasaUnavailable:
         await asyncio.to_thread(store.undo_take, officer, handoff_id)
         return await _error(request, store, officer, handoff_id, RASA_DOWN_TAKE, 503)
@@ -107,7 +107,9 @@ async def reply(
     except HandoffError as refused:
         return await _refused(request, store, officer, handoff_id, refused, draft)
     messages = [BotMessage(text=text)]
-    if not await _chat(request).deliver(recipient.channel, recipient.user_id, messages, "officer"):
+    if not await chat_service(request).deliver(
+        recipient.channel, recipient.user_id, messages, "officer"
+    ):
         message = NOT_SENT.format(channel=CHANNELS.get(recipient.channel, recipient.channel))
         return await _error(request, store, officer, handoff_id, message, 502, draft)
     return redirect(f"/staff/handoffs/{handoff_id}", "sent")
@@ -125,14 +127,14 @@ async def release(
         recipient = await asyncio.to_thread(store.holder, officer, handoff_id)
     except HandoffError as refused:
         return await _refused(request, store, officer, handoff_id, refused)
-    rasa = _rasa(request)
+    rasa = rasa_client(request)
     try:
         await rasa.resume(recipient.conversation)
     except RasaUnavailable:
         return await _error(request, store, officer, handoff_id, RASA_DOWN_RELEASE, 503)
     try:
         said = await rasa.execute(recipient.conversation, HAND_BACK_ACTION)
-        chat = _chat(request)
+        chat = chat_service(request)
         asked = await chat.deliver(recipient.channel, recipient.user_id, said, "bot")
     except RasaUnavailable:
         asked = False
@@ -155,16 +157,6 @@ async def close(
     except HandoffError as refused:
         return await _refused(request, store, officer, handoff_id, refused)
     return redirect("/staff/handoffs", "handoff_closed")
-
-
-def _rasa(request: Request) -> RasaClient:
-    client: RasaClient = request.app.state.rasa
-    return client
-
-
-def _chat(request: Request) -> ChatService:
-    service: ChatService = request.app.state.chat
-    return service
 
 
 async def _refused(

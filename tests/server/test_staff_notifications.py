@@ -15,31 +15,19 @@ from knowledge.catalogue import Catalogue
 from server import db
 from server.api.routes import dossiers as staff_routes
 from server.chat.buttons import ButtonTokens
-from server.chat.models import Reply
 from server.chat.subscriptions import Subscriber, Subscriptions
 from server.core.config import get_settings
 from server.dossiers.models import Dossier, Step
 from server.dossiers.render import STEP_LABELS
 from server.dossiers.seed import demo_dossiers, seed
 from server.main import create_app
+from tests.fakes.outbound import RecordingOutbound
 
 TOKEN = "staff-secret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TODAY = dt.date(2026, 3, 10)
 PROCESSING = next(d for d in demo_dossiers(TODAY) if d.step is Step.processing)
 RECEIVED = next(d for d in demo_dossiers(TODAY) if d.step is Step.received)
-
-
-class RecordingOutbound:
-    """An outbound sender (server.channels.outbound.Outbound) that records what it sends."""
-
-    def __init__(self, delivers: bool = True) -> None:
-        self.sent: list[tuple[str, list[Reply]]] = []
-        self.delivers = delivers
-
-    async def send(self, user_id: str, replies: list[Reply]) -> bool:
-        self.sent.append((user_id, replies))
-        return self.delivers
 
 
 def _reset_caches() -> None:

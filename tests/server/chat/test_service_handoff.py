@@ -10,29 +10,18 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from server import db
-from server.chat import ChatService, Reply
+from server.chat import ChatService
 from server.chat.buttons import ButtonTokens
 from server.chat.service import HANDOFF_NOT_SAVED
 from server.core.security import conversation_id
 from server.rasa_client import BotMessage, Button, RasaClient, RasaUnavailable
 from server.records import Records
 from server.staff.handoffs import Handoffs
+from tests.fakes.outbound import RecordingOutbound
 from tests.server.chat.fake_rasa import HANDOFF_TEXT, FakeRasa, ScriptedRasa
 
 
-class RecordingSender:
-    """A messaging channel's sender that keeps what it was asked to send."""
-
-    def __init__(self, works: bool = True) -> None:
-        self.works = works
-        self.sent: list[tuple[str, list[Reply]]] = []
-
-    async def send(self, user_id: str, replies: list[Reply]) -> bool:
-        self.sent.append((user_id, replies))
-        return self.works
-
-
-def service(rasa: FakeRasa, **senders: RecordingSender) -> ChatService:
+def service(rasa: FakeRasa, **senders: RecordingOutbound) -> ChatService:
     client = RasaClient("http://rasa.test", 5, transport=rasa.transport())
     return ChatService(client, Records(), ButtonTokens(), 2000, outbound=senders)
 
@@ -132,7 +121,7 @@ async def test_rasa_down_still_logs_the_citizens_message() -> None:
 
 
 async def test_deliver_sends_through_the_channel_and_logs_the_officer() -> None:
-    telegram = RecordingSender()
+    telegram = RecordingOutbound()
     chat = service(FakeRasa(), telegram=telegram)
     buttons = [Button(title="😊 Hài lòng", payload='/rate{"rating": "hai_long"}')]
     messages = [
@@ -153,7 +142,7 @@ async def test_deliver_sends_through_the_channel_and_logs_the_officer() -> None:
 
 
 async def test_deliver_to_the_web_is_the_history_and_a_failed_send_is_not_logged() -> None:
-    failing = RecordingSender(works=False)
+    failing = RecordingOutbound(delivers=False)
     chat = service(FakeRasa(), zalo=failing)
     assert await chat.deliver("web", "s1", [BotMessage(text="Chào anh/chị")], "officer")
     assert [m.author for m in await chat.history("web", "s1")] == ["officer"]

@@ -11,7 +11,6 @@ from markupsafe import escape
 
 from knowledge.catalogue import Catalogue
 from knowledge.department import load_department
-from server.chat.models import Reply
 from server.chat.subscriptions import Subscriptions
 from server.core.config import get_settings
 from server.dossiers import DossierBackendError
@@ -22,6 +21,7 @@ from server.dossiers.sql import SqlDossierStore
 from server.dossiers.staff_update import dossier_store
 from server.staff import audit
 from server.staff.accounts import Role
+from tests.fakes.outbound import RecordingOutbound
 from tests.server.console.conftest import Officer
 
 TODAY = today_vn()
@@ -29,15 +29,6 @@ DEMOS = demo_dossiers(TODAY)
 OVERDUE = next(d for d in DEMOS if d.is_overdue(TODAY))
 PROCESSING = next(d for d in DEMOS if d.step is Step.processing and not d.is_overdue(TODAY))
 RETURNED = next(d for d in DEMOS if d.step is Step.returned)
-
-
-class RecordingOutbound:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, list[Reply]]] = []
-
-    async def send(self, user_id: str, replies: list[Reply]) -> bool:
-        self.sent.append((user_id, replies))
-        return True
 
 
 @pytest.fixture(autouse=True)

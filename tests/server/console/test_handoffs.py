@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from server.chat import ChatService, Reply
+from server.chat import ChatService
 from server.chat.buttons import ButtonTokens
 from server.console.handoffs import RASA_DOWN_TAKE
 from server.core.security import conversation_id
@@ -20,6 +20,7 @@ from server.records import Records
 from server.staff import audit
 from server.staff.accounts import Role
 from server.staff.handoffs import Handoffs
+from tests.fakes.outbound import RecordingOutbound
 from tests.server.chat.fake_rasa import (
     RATE_TEXT,
     SATISFIED_PAYLOAD,
@@ -32,16 +33,6 @@ PROCEDURE = "cap-ban-sao-van-bang-tu-so-goc"
 PROCEDURE_NAME = "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc (tại cấp tỉnh)"
 
 
-class RecordingSender:
-    def __init__(self, works: bool = True) -> None:
-        self.works = works
-        self.sent: list[tuple[str, list[Reply]]] = []
-
-    async def send(self, user_id: str, replies: list[Reply]) -> bool:
-        self.sent.append((user_id, replies))
-        return self.works
-
-
 @pytest.fixture
 def rasa() -> FakeRasa:
     fake = FakeRasa()
@@ -49,7 +40,7 @@ def rasa() -> FakeRasa:
     return fake
 
 
-def wire(officer: Officer, rasa: FakeRasa, **senders: RecordingSender) -> ChatService:
+def wire(officer: Officer, rasa: FakeRasa, **senders: RecordingOutbound) -> ChatService:
     """Gives the officer's gateway the stand-in Rasa and channel senders."""
     state = officer.client.app.state  # type: ignore[attr-defined]
     state.rasa = RasaClient("http://rasa.test", 5, transport=rasa.transport())
@@ -164,14 +155,14 @@ def test_rasa_down_undoes_the_take(login: Login, rasa: FakeRasa) -> None:
 
 def test_telegram_gets_the_officer_and_a_failed_send_is_told(login: Login, rasa: FakeRasa) -> None:
     lan = login(Role.desk)
-    telegram = RecordingSender()
+    telegram = RecordingOutbound()
     chat = wire(lan, rasa, telegram=telegram)
     handoff_id = citizen_asks(chat, "telegram", "123456789")
     lan.post(f"/staff/handoffs/{handoff_id}/take")
     lan.post(f"/staff/handoffs/{handoff_id}/reply", {"text": "Chào anh/chị"})
     [(user_id, replies)] = telegram.sent
     assert user_id == "123456789" and [r.text for r in replies] == ["Chào anh/chị"]
-    telegram.works = False
+    telegram.delivers = False
     failed = lan.post(f"/staff/handoffs/{handoff_id}/reply", {"text": "Anh/chị còn đó không?"})
     assert (
         failed.status_code == 502
