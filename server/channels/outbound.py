@@ -4,12 +4,8 @@ notification needs. Each messaging channel (Telegram, Zalo) registers one sender
 
 from __future__ import annotations
 
-from typing import Protocol
+from server.chat.models import Sender
 
-from server.chat.models import Reply
-
-
-class Outbound(Protocol):
-    async def send(self, user_id: str, replies: list[Reply]) -> bool:
-        """Sends ``replies`` to the platform user ``user_id``; False if it could not."""
-        ...
+# One protocol: the chat service defines it (it imports no channel); the channels and the
+# notifications know it by this name.
+Outbound = Sender

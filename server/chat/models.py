@@ -32,10 +32,12 @@ class ChatInputError(ValueError):
 
 
 class Sender(Protocol):
-    """How a messaging channel sends to a citizen outside a reply (the shape of
-    :class:`server.channels.outbound.Outbound`; the chat service imports no channel)."""
+    """How a messaging channel sends to a citizen outside a reply: ``False`` if it could
+    not. Telegram and Zalo each register one in ``app.state.outbound``."""
 
-    async def send(self, user_id: str, replies: list[Reply]) -> bool: ...
+    async def send(self, user_id: str, replies: list[Reply]) -> bool:
+        """Sends ``replies`` to the platform user ``user_id``; False if it could not."""
+        ...
 
 
 class Turn(BaseModel):
