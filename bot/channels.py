@@ -27,7 +27,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import action_response_schema
+
 structlogger = structlog.get_logger()
+action_response_schema.install()  # see its docstring: Rasa's CPU time per turn
 
 
 def turn_message(tracker: DialogueStateTracker | None) -> dict[str, Any]:
