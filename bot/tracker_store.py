@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import copy
 from collections import deque
+from typing import Any
 
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy
+import sqlalchemy.orm
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -38,8 +41,32 @@ def masked_event(event: Event) -> Event:
     return event
 
 
+def _sqlite_for_concurrency(dbapi_connection: Any, connection_record: Any) -> None:
+    """WAL and ``synchronous=NORMAL``, as the app database has (``server/db.py``): a commit
+    no longer waits for the disk, and reading a tracker never waits for a writer."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 class MaskingSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` that stores masked copies of the events."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            sqlalchemy.event.listen(self.engine, "connect", _sqlite_for_concurrency)
+        else:
+            # Each connection is tested before use, as the app database's are: a replica
+            # that was idle while the database restarted does not lose its next turn to a
+            # dead connection left in its pool.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sqlalchemy.create_engine(
+                url, pool_pre_ping=True, **create_engine_kwargs(url)
+            )
+            self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         stored = copy.copy(tracker)

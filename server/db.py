@@ -14,6 +14,7 @@ import threading
 import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -33,6 +34,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    event,
     func,
     inspect,
     text,
@@ -112,9 +114,22 @@ ratings = Table(
 
 
 def make_engine(url: str) -> Engine:
+    eng = create_engine(url, pool_pre_ping=True)
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, pool_pre_ping=True)
+        event.listen(eng, "connect", sqlite_for_concurrency)
+    return eng
+
+
+def sqlite_for_concurrency(dbapi_connection: Any, connection_record: Any) -> None:
+    """The gateway and the action server write the same SQLite file at once. In WAL mode
+    readers never wait for a writer, and with ``synchronous=NORMAL`` a commit no longer waits
+    for the disk (a power cut may lose the last commits, never corrupt the file): the commit
+    was a quarter of the gateway's CPU time per turn under load."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
