@@ -8,6 +8,8 @@ then is the officer's help.
 
 from __future__ import annotations
 
+import asyncio
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -69,7 +71,9 @@ class ActionStoreRating(Action):
         if satisfied is None:
             dispatcher.utter_message(text="Dạ, anh/chị bấm giúp em một trong hai nút đánh giá ạ.")
             return []
-        resources.records().rate(tracker.sender_id, tracker.get_slot("procedure_id"), satisfied)
+        await asyncio.to_thread(
+            resources.records().rate, tracker.sender_id, tracker.get_slot("procedure_id"), satisfied
+        )
         if satisfied:
             dispatcher.utter_message(text="Dạ, em cảm ơn anh/chị đã đánh giá ạ!")
         else:

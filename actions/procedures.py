@@ -9,6 +9,7 @@ candidates, the clarification form asks the one question that separates them
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -49,6 +50,12 @@ def close_candidates(hits: list[SearchHit]) -> list[Procedure]:
     return [
         h.procedure for h in hits if h.score >= hits[0].score - CANDIDATE_GAP and not h.other_level
     ]
+
+
+async def _search(text: str, k: int) -> list[SearchHit]:
+    """The search in a worker thread: embedding the question is CPU work that would stop the
+    action server's event loop, and every other citizen's action with it."""
+    return await asyncio.to_thread(resources.procedure_search().search, text, k)
 
 
 def _aspect(tracker: Tracker) -> Aspect:
@@ -105,7 +112,7 @@ class ActionAnswerProcedure(Action):
         chosen = _chosen(tracker)
         if chosen is not None:
             return _answer(dispatcher, chosen, aspect)
-        hits = [] if text.startswith("/") else resources.procedure_search().search(text, k=5)
+        hits = [] if text.startswith("/") else await _search(text, k=5)
         switching = current is None or aspect is Aspect.overview
         candidates = close_candidates(hits)
         separation = separating_facet(candidates) if len(candidates) > 1 else None
@@ -207,7 +214,7 @@ class ActionDefaultFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
-        hits = resources.procedure_search().search(text, k=MAX_CHOICES)
+        hits = await _search(text, k=MAX_CHOICES)
         if hits and hits[0].lexical >= MIN_LEXICAL:
             _offer(
                 dispatcher,

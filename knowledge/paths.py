@@ -15,5 +15,6 @@ REPLACED_LEGAL_TEXTS_FILE = DATA_DIR / "replaced_legal_texts.yml"
 TRAIN_PAIRS_FILE = DATA_DIR / "train_pairs.yml"
 # Rebuilt by `make` from the NLU data and the catalogue (build_domain_words).
 DOMAIN_WORDS_FILE = DATA_DIR / "domain_words.txt"
-# Built by `make embeddings`: multilingual-e5-small fine-tuned on the training pairs.
-EMBEDDING_MODEL_DIR = ROOT / "models" / "e5-small-edu"
+# Built by `make embeddings`: multilingual-e5-small fine-tuned on the training pairs, then
+# exported to int8 ONNX (export_onnx), which the assistant runs.
+EMBEDDING_MODEL_DIR = ROOT / "models" / "e5-small-edu-int8"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -137,8 +138,22 @@ def has_diacritics(text: str) -> bool:
     return strip_diacritics(text) != text
 
 
+# underthesea's package imports every optional pipeline that is installed, and the translation
+# one loads transformers and PyTorch: about 500 MB in every process that segments words, for
+# nothing (README "Load benchmark"). A None entry in sys.modules makes an import fail, which
+# underthesea takes for "not installed". Only modules not imported yet are blocked.
+UNUSED_UNDERTHESEA = (
+    "underthesea.pipeline.classification", "underthesea.pipeline.sentiment",
+    "underthesea.pipeline.lang_detect", "underthesea.pipeline.dependency_parse",
+    "underthesea.pipeline.translate", "underthesea.agent", "underthesea.address",
+)  # fmt: skip
+
+
 @lru_cache(maxsize=1)
 def _underthesea() -> tuple[object, object]:
+    if "underthesea" not in sys.modules:
+        for name in UNUSED_UNDERTHESEA:
+            sys.modules.setdefault(name, None)  # type: ignore[arg-type]
     from underthesea import word_tokenize
     from underthesea.pipeline.text_normalize import token_normalize
 

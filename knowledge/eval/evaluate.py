@@ -97,7 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--report", type=Path, default=REPORT)
-    parser.add_argument("--model", help="embedding model (default: models/e5-small-edu)")
+    parser.add_argument("--model", help="embedding model (default: models/e5-small-edu-int8)")
     parser.add_argument("--dense-weight", type=float, help=f"default: {DEFAULT_DENSE_WEIGHT}")
     parser.add_argument("--lexical-only", action="store_true", help="BM25 alone")
     args = parser.parse_args()
