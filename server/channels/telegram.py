@@ -9,7 +9,8 @@ button presses into calls of the chat service, and sends the answers back
 files, locations, edited messages) gets a short polite answer; what has nobody to answer
 (channel posts, membership changes, service messages) is dropped. No update gets a 5xx,
 which Telegram would redeliver again and again (only an unreachable app database does:
-then the update was not handled, and a redelivery is what is wanted).
+then the update was not handled, and a redelivery is what is wanted). A body over 256 KiB
+(no Update is that large) gets 413 and is not parsed.
 
 Inline or in the background? The webhook answers 200 as soon as an update is verified,
 parsed and recorded as seen; the answer is produced in a background task, run after the
@@ -41,9 +42,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, FastAPI, Header, HTTPException, Request, status
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
 from telegram import CallbackQuery, Chat, Update
 
 from server.api.deps import ChatDep
+from server.api.errors import errors
+from server.api.openapi import json_body
 from server.channels.dedup import SeenEvents
 from server.channels.telegram_send import TelegramSender
 from server.chat import UNAVAILABLE, ChatInputError, ChatService, Reply
@@ -53,6 +57,9 @@ from server.rasa_client import RasaUnavailable
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/telegram"
+# An Update is a few kilobytes (a message of at most 4096 characters, and the one it
+# answers): a larger body is refused before it is parsed.
+MAX_BODY_BYTES = 256 * 1024
 # What the webhook asks Telegram for: what the bot answers, nothing more.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 GREETING = "Xin chào"  # what /start means
@@ -198,7 +205,24 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(tags=["telegram channel"], lifespan=_lifespan)
 
 
-@router.post(WEBHOOK_PATH, include_in_schema=False)
+class UpdateEnvelope(BaseModel):
+    """What the OpenAPI says of the body: a Telegram Update (the one field the webhook
+    relies on; the rest is Telegram's, https://core.telegram.org/bots/api#update)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    update_id: int
+
+
+@router.post(
+    WEBHOOK_PATH,
+    response_class=Response,
+    responses={
+        200: {"description": "Received; the answer is sent in the background"},
+        **errors(400, 403, 413, 422),
+    },
+    openapi_extra=json_body(UpdateEnvelope, "An Update, as Telegram posts it"),
+)
 async def webhook(
     request: Request,
     background: BackgroundTasks,
@@ -208,7 +232,10 @@ async def webhook(
     if not secret_matches(x_telegram_bot_api_secret_token, get_settings()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Forbidden.")
     channel: TelegramChannel = request.app.state.telegram
-    update = channel.parse(await request.body())
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "Body too large.")
+    update = channel.parse(body)
     if await channel.first_time(update):
         background.add_task(channel.process, update, chat)
     return Response(status_code=status.HTTP_200_OK)

@@ -32,13 +32,24 @@ import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, HTTPException, Request, status
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    FastAPI,
+    Header,
+    HTTPException,
+    Request,
+    status,
+)
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from server.api.deps import ChatDep
+from server.api.errors import errors
+from server.api.openapi import json_body
 from server.channels.dedup import KEEP_FOR, SeenEvents
 from server.channels.zalo_api import CHANNEL, ZaloSender
 from server.chat import UNAVAILABLE, ChatInputError, ChatService, Reply
@@ -121,19 +132,34 @@ def zalo_sender(request: Request) -> ZaloSender:
 SenderDep = Annotated[ZaloSender, Depends(zalo_sender)]
 
 
-@router.post("/zalo", include_in_schema=False)
+class Ack(BaseModel):
+    """The answer to a verified event: answered (in the background), or why not."""
+
+    status: Literal["ok", "ignored", "duplicate"]
+
+
+@router.post(
+    "/zalo",
+    response_model=Ack,
+    responses=errors(400, 401, 413, 422),
+    openapi_extra=json_body(Event, "An event of the OA, as Zalo posts it"),
+)
 async def webhook(
-    request: Request, background: BackgroundTasks, chat: ChatDep, sender: SenderDep
-) -> dict[str, str]:
-    event = await _verified_event(request)
+    request: Request,
+    background: BackgroundTasks,
+    chat: ChatDep,
+    sender: SenderDep,
+    signature: Annotated[str | None, Header(alias="X-ZEvent-Signature")] = None,
+) -> Ack:
+    event = await _verified_event(request, signature)
     if not event.event_name.startswith("user_send_"):
-        return {"status": "ignored"}  # oa_* echoes, follow/unfollow, receipts, …
+        return Ack(status="ignored")  # oa_* echoes, follow/unfollow, receipts, …
     if event.sender is None or event.message is None:
         raise HTTPException(422, "a user_send_* event needs sender and message")
     if _stale(event.timestamp):
-        return {"status": "ignored"}  # older than any redelivery: a replay
+        return Ack(status="ignored")  # older than any redelivery: a replay
     if not await asyncio.to_thread(SeenEvents().first_time, CHANNEL, event.message.msg_id):
-        return {"status": "duplicate"}
+        return Ack(status="duplicate")
     user_id = event.sender.id
     if event.event_name == "user_send_text":
         text = event.message.text or ""
@@ -141,12 +167,11 @@ async def webhook(
     elif event.event_name in NON_TEXT_EVENTS:
         background.add_task(_in_turn, user_id, _text_only, sender)
     else:
-        return {"status": "ignored"}
-    return {"status": "ok"}
+        return Ack(status="ignored")
+    return Ack(status="ok")
 
 
-async def _verified_event(request: Request) -> Event:
-    signature = request.headers.get("X-ZEvent-Signature")
+async def _verified_event(request: Request, signature: str | None) -> Event:
     if not signature:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-ZEvent-Signature")
     raw = await request.body()

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from knowledge.dossier_code import canonical
 from server.api.deps import SettingsDep
+from server.api.errors import errors
 from server.dossiers import DossierBackendError, DossierStore
 from server.dossiers.models import Dossier, Step, StepEvent
 from server.dossiers.staff_update import StepUpdate, dossier_store
@@ -84,7 +85,12 @@ class StaffDossierView(BaseModel):
 StoreDep = Annotated[DossierStore, Depends(dossier_store)]
 
 
-@router.patch("/{code}", response_model=StaffDossierView, dependencies=[Depends(require_staff)])
+@router.patch(
+    "/{code}",
+    response_model=StaffDossierView,
+    dependencies=[Depends(require_staff)],
+    responses=errors(400, 401, 403, 404, 422, 502, bearer=True),
+)
 def update_step(
     code: str, body: StepUpdate, store: StoreDep, request: Request, background: BackgroundTasks
 ) -> StaffDossierView:

@@ -27,7 +27,11 @@ async def _action_server_up(url: str) -> bool:
         return False
 
 
-@router.get("", response_model=Health)
+@router.get(
+    "",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "A part of the stack is down"}},
+)
 async def health(rasa: RasaDep, settings: SettingsDep, response: Response) -> Health:
     parts = {
         "rasa": await rasa.is_up(),

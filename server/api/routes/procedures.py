@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
 from knowledge.catalogue import Catalogue
+from knowledge.models import Procedure
 from knowledge.retrieval import ProcedureSearch
+from server.api.errors import errors
 
 router = APIRouter(prefix="/api/procedures", tags=["procedures"])
 
@@ -51,10 +53,10 @@ def search(
     )
 
 
-@router.get("/{procedure_id}")
-def get_procedure(request: Request, procedure_id: str) -> dict[str, Any]:
+@router.get("/{procedure_id}", response_model=Procedure, responses=errors(404))
+def get_procedure(request: Request, procedure_id: str) -> Procedure:
     catalogue: Catalogue = request.app.state.catalogue
     record = catalogue.get(procedure_id)
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Không tìm thấy thủ tục này.")
-    return record.model_dump(mode="json")
+    return record

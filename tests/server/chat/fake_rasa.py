@@ -4,7 +4,7 @@ Its gateway channel answers every message with a text naming what it received an
 buttons whose payloads are as long as the real ones, then the turn's machine message, as
 ``bot/channels.py`` does; "gặp cán bộ" gets ``action_handoff``'s machine message and text
 instead. Its HTTP API pauses and resumes a conversation (a paused one gets only the turn)
-and runs ``action_hand_back``."""
+and runs ``action_hand_back``; ``GET /`` says hello, as Rasa's server does."""
 
 from __future__ import annotations
 
@@ -43,6 +43,8 @@ class FakeRasa:
     def _answer(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("rasa is down", request=request)
+        if request.method == "GET" and request.url.path == "/":  # RasaClient.is_up
+            return httpx.Response(200, text="Hello from Rasa: 3.6.21")
         if request.url.path.startswith("/conversations/"):
             return self._api(request)
         body = json.loads(request.content)
