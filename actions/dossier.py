@@ -25,6 +25,7 @@ from knowledge.dossier_code import find_codes
 from server.core.config import get_settings
 from server.core.security import sender_hash
 from server.dossiers import DossierBackendError
+from server.dossiers.failures import build_failure_log
 from server.dossiers.lookup import DossierLookup, LookupResult, Outcome, verification_digits
 from server.dossiers.models import FINISHED_STEPS, today_vn
 from server.dossiers.notices import MESSAGING_CHANNELS, channel_of
@@ -34,7 +35,6 @@ from server.dossiers.render import (
     render_status,
     unavailable_text,
 )
-from server.dossiers.sql import SqlFailureLog
 
 FORM = "dossier_form"
 CODE_SLOT = "dossier_code"
@@ -76,7 +76,7 @@ def dossier_lookup() -> DossierLookup:
     settings = get_settings()
     return DossierLookup(
         resources.dossier_store(),
-        SqlFailureLog(),
+        build_failure_log(settings),
         max_failures=settings.lookup_max_failures,
         window_s=settings.lookup_window_s,
     )

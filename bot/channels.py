@@ -22,12 +22,14 @@ from typing import Any
 import structlog
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import action_response_schema
+from bot.tracker_store import MaskingSQLTrackerStore
 
 structlogger = structlog.get_logger()
 action_response_schema.install()  # see its docstring: Rasa's CPU time per turn
@@ -47,6 +49,15 @@ def turn_message(tracker: DialogueStateTracker | None) -> dict[str, Any]:
         "paused": tracker is not None and tracker.is_paused(),
     }
     return {"custom": {"turn": turn}}
+
+
+async def _tracker_after_turn(store: TrackerStore, sender: str) -> DialogueStateTracker | None:
+    """The conversation as the turn left it: as the tracker store kept it when it saved it
+    (Rasa wraps ours in its fail-safe store), else read back."""
+    inner = getattr(store, "_tracker_store", store)
+    if isinstance(inner, MaskingSQLTrackerStore) and (saved := inner.take_just_saved(sender)):
+        return saved
+    return await store.retrieve(sender)
 
 
 class GatewayInput(RestInput):
@@ -75,14 +86,23 @@ class GatewayInput(RestInput):
             )
             # As the REST channel, a failed turn still answers with what was said so far;
             # unlike it, the log names the (pseudonymous) conversation, not the citizen's text.
+            failed = True
             try:
                 await on_new_message(message)
+                failed = False
             except CancelledError:
                 structlogger.error("gateway.message.timeout", sender=message.sender_id)
             except Exception:
                 structlogger.exception("gateway.message.failure", sender=message.sender_id)
-            tracker = await request.app.ctx.agent.tracker_store.retrieve(message.sender_id)
+            tracker = await _tracker_after_turn(request.app.ctx.agent.tracker_store, sender)
             turn = turn_message(tracker)
+            if tracker is None or (failed and not collector.messages):
+                # No answer: a turn that failed before saying anything (the lock store did
+                # not answer), or one the tracker store could not give (Rasa's fail-safe
+                # wrapper then runs the turn on an empty conversation and keeps it in
+                # memory only: what it said ignores the conversation so far). 503, and
+                # the gateway apologises.
+                return response.json([turn], status=503)
             said = [] if turn["custom"]["turn"]["paused"] else collector.messages
             return response.json([*said, turn])
 

@@ -10,7 +10,7 @@ them; only the stored copy is masked, with the same functions as the gateway's c
 from __future__ import annotations
 
 import copy
-from collections import deque
+from collections import OrderedDict, deque
 from typing import Any
 
 import sqlalchemy
@@ -24,6 +24,7 @@ from server.core.privacy import mask_citizen_message
 # Slots whose whole value is a secret: never stored, whatever it looks like.
 SECRET_SLOTS = frozenset({"dossier_verification"})
 MASK = "****"
+JUST_SAVED_MAX = 512  # conversations whose turn is being answered at once, with room to spare
 
 
 def masked_event(event: Event) -> Event:
@@ -55,18 +56,29 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite":
+        # Each conversation's tracker as this process last saved it, for the gateway
+        # channel's turn message right after the turn (bot/channels.py): reading it back
+        # from the database was a sixth of Rasa's CPU time per turn. Taken once; bounded.
+        self._just_saved: OrderedDict[str, DialogueStateTracker] = OrderedDict()
+        url = self.engine.url
+        self.engine.dispose()
+        if url.get_dialect().name == "sqlite":
+            # SQLAlchemy 1.4 opens and closes the SQLite file for every session (NullPool):
+            # that was a twelfth of Rasa's CPU time per turn. Connections are kept instead.
+            # A pooled connection may serve another thread than the one that opened it.
+            self.engine = sqlalchemy.create_engine(
+                url, poolclass=sqlalchemy.pool.QueuePool,
+                connect_args={"check_same_thread": False},
+            )  # fmt: skip
             sqlalchemy.event.listen(self.engine, "connect", _sqlite_for_concurrency)
         else:
             # Each connection is tested before use, as the app database's are: a replica
             # that was idle while the database restarted does not lose its next turn to a
             # dead connection left in its pool.
-            url = self.engine.url
-            self.engine.dispose()
             self.engine = sqlalchemy.create_engine(
                 url, pool_pre_ping=True, **create_engine_kwargs(url)
             )
-            self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
+        self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         stored = copy.copy(tracker)
@@ -74,3 +86,12 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             (masked_event(e) for e in tracker.events), maxlen=tracker.events.maxlen
         )
         await super().save(stored)
+        self._just_saved.pop(tracker.sender_id, None)
+        self._just_saved[tracker.sender_id] = tracker
+        while len(self._just_saved) > JUST_SAVED_MAX:
+            self._just_saved.popitem(last=False)
+
+    def take_just_saved(self, sender_id: str) -> DialogueStateTracker | None:
+        """The tracker this process saved last for ``sender_id``, once. It lives in memory
+        only, as it did during the turn; what was written is the masked copy."""
+        return self._just_saved.pop(sender_id, None)

@@ -3,13 +3,16 @@
 ``python -m server.stack`` is what ``make run`` calls: it starts the three processes on
 loopback, waits until each answers, then opens the terminal chat (or, without a terminal,
 keeps serving until interrupted). The end-to-end tests start the same stack on other ports.
-SIGTERM (what systemd, Docker and Kubernetes send) and Ctrl+C stop all three; if this
-process dies without cleaning up, the kernel sends the children SIGTERM too.
+SIGTERM (what systemd, Docker and Kubernetes send) and Ctrl+C stop all three in the order
+requests flow (gateway, Rasa, action server), each draining its requests in flight first,
+all within 10 s; if this process dies without cleaning up, the kernel sends the children
+SIGTERM too.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import os
 import signal
@@ -29,7 +32,12 @@ from server.dossiers.seed import seed_for
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 _PR_SET_PDEATHSIG = 1
+# After SIGTERM each process finishes its requests in flight for at most DRAIN_S, then
+# exits; the stack stops all three within STOP_TIMEOUT_S, and kills what is left then.
+DRAIN_S = 5
 STOP_TIMEOUT_S = 10
+# Who calls whom: stopping in this order lets a turn in flight reach the processes after.
+STOP_ORDER = ("gateway", "rasa", "actions")
 
 
 def _die_with_parent() -> None:
@@ -56,6 +64,7 @@ class Stack:
     var_dir: Path | None = None  # None: the VAR_DIR setting
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    by_name: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.var_dir = self.var_dir or get_settings().var_dir
@@ -78,6 +87,8 @@ class Stack:
             VAR_DIR=str(self.var_dir),
             RASA_URL=f"http://127.0.0.1:{self.ports.rasa}",
             ACTION_SERVER_URL=f"http://127.0.0.1:{self.ports.actions}",
+            # Rasa's Sanic and the action server's read it (uvicorn gets a flag).
+            SANIC_GRACEFUL_SHUTDOWN_TIMEOUT=str(DRAIN_S),
             TF_CPP_MIN_LOG_LEVEL="3",
             RASA_TELEMETRY_ENABLED="false",
             HF_HUB_OFFLINE="1",
@@ -94,18 +105,29 @@ class Stack:
         assert self.var_dir is not None
         self.var_dir.mkdir(parents=True, exist_ok=True)
         log = (self.var_dir / f"{name}.log").open("wb")
-        self.processes.append(
-            subprocess.Popen(
-                args,
-                cwd=ROOT,
-                env=self.env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
-            )
+        # A process group of its own: Ctrl+C reaches only this process, which stops the
+        # children in order; and a child's own children (the action server's worker) are
+        # killed with it if it must be killed.
+        process = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=self.env(),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+            process_group=0,
         )
+        self.processes.append(process)
+        self.by_name[name] = process
 
     def start(self, timeout_s: float = 240) -> None:
+        self.launch()
+        self.wait_ready(timeout_s)
+
+    def launch(self) -> None:
+        """Starts the three processes without waiting for them: a scaled-out test starts
+        several stacks (replicas) at once, then waits for all."""
         model = self.settings.rasa_model
         if not model.exists():
             raise SystemExit(f"No trained model at {model}: run `make model` first.")
@@ -121,28 +143,37 @@ class Stack:
         self._spawn("rasa", [str(RASA_BIN), "run", "--model", str(model), "--enable-api",
                              "--auth-token", self.settings.rasa_api_token,
                              "--interface", "127.0.0.1", "--port", str(p.rasa),
-                             "--endpoints", "bot/endpoints.yml",
+                             "--endpoints", str(self.settings.rasa_endpoints),
                              "--credentials", "bot/credentials.yml"])  # fmt: skip
         self._spawn("gateway", [sys.executable, "-m", "uvicorn", "server.main:app",
-                                "--host", "127.0.0.1", "--port", str(p.gateway)])  # fmt: skip
-        self._wait_ready(timeout_s)
+                                "--host", "127.0.0.1", "--port", str(p.gateway),
+                                "--timeout-graceful-shutdown", str(DRAIN_S)])  # fmt: skip
 
-    def _wait_ready(self, timeout_s: float) -> None:
+    def wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             for proc in self.processes:
                 if proc.poll() is not None:
                     self.stop()
                     raise RuntimeError(f"a process exited early; see logs in {self.var_dir}")
-            try:
-                if httpx.get(f"{self.gateway_url}/api/health", timeout=5).status_code == 200:
-                    self._warm_up()
-                    return
-            except httpx.HTTPError:
-                pass
+            if self._answering():
+                self._warm_up()
+                return
             time.sleep(1)
         self.stop()
         raise RuntimeError(f"stack not ready after {timeout_s:.0f}s; see logs in {self.var_dir}")
+
+    def _answering(self) -> bool:
+        """The gateway's health check passes, and this stack's Rasa and action server
+        answer on their own ports (behind a load balancer, the gateway's health check may
+        be answered by another replica's)."""
+        p = self.ports
+        urls = [f"{self.gateway_url}/api/health", f"http://127.0.0.1:{p.rasa}/",
+                f"http://127.0.0.1:{p.actions}/health"]  # fmt: skip
+        try:
+            return all(httpx.get(url, timeout=5).status_code == 200 for url in urls)
+        except httpx.HTTPError:
+            return False
 
     def _warm_up(self) -> None:
         """Loads the retrieval models in the gateway and the action server before anyone
@@ -155,17 +186,26 @@ class Stack:
             timeout=180,
         )
 
+    def respawn(self, name: str) -> None:
+        """Starts the process ``name`` (one of STOP_ORDER) again, as it was started, after
+        it stopped; :meth:`wait_ready` then waits for it. For the fault tests."""
+        old = self.by_name[name]
+        if old.poll() is None:
+            raise RuntimeError(f"{name} is still running")
+        assert isinstance(old.args, list)  # as _spawn was given it
+        self.processes.remove(old)
+        self._spawn(name, [str(arg) for arg in old.args])
+
     def stop(self) -> None:
-        for proc in self.processes:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.processes:
-            try:
-                proc.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        """SIGTERM to each process in STOP_ORDER once the one before it has exited, so a
+        turn in flight still finds Rasa and the action server; killed at the deadline."""
+        ordered = [self.by_name[name] for name in STOP_ORDER if name in self.by_name]
+        ordered += [proc for proc in self.processes if proc not in ordered]
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for proc in ordered:
+            _stop(proc, deadline)
         self.processes.clear()
+        self.by_name.clear()
 
     def __enter__(self) -> Stack:
         try:
@@ -180,6 +220,17 @@ class Stack:
         tb: TracebackType | None,
     ) -> None:  # fmt: skip
         self.stop()
+
+
+def _stop(proc: subprocess.Popen[bytes], deadline: float) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # its group: its own children as well
+        proc.wait()
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:

@@ -19,6 +19,7 @@ TEST_PORTS = {"rasa": _BASE + 5, "actions": _BASE + 55, "gateway": _BASE + 3000}
 # another origin that embeds the widget.
 FAKE_TELEGRAM_PORT = _BASE + 81
 POSTGRES_PORT = _BASE + 432
+REDIS_PORT = _BASE + 379
 FAKE_ZALO_PORT = _BASE + 82
 WIDGET_HOST_PORT = _BASE + 90
 # The channels the test stack serves, configured as a department would, against the fakes.
@@ -77,6 +78,18 @@ def postgres_server() -> Iterator[object]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[object]:
+    from tests.redis import RedisServer, binary
+
+    if binary() is None and not os.environ.get("CI"):
+        pytest.skip("Redis is not installed here (CI installs it)")
+    server = RedisServer(REDIS_PORT)
+    server.start()
+    yield server
+    server.close()
 
 
 def _database_url(request: pytest.FixtureRequest, database: str, tmp_path: Path) -> str:

@@ -44,12 +44,18 @@ class Settings(BaseSettings):
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_model: Path = ROOT / "models" / "current.tar.gz"
     rasa_tracker_db: Path | None = None  # None = VAR_DIR/tracker.db
+    # The endpoints file Rasa gets: tracker store, lock store, action server (README
+    # "Scaling out": bot/endpoints.scale.yml puts them on PostgreSQL and Redis).
+    rasa_endpoints: Path = ROOT / "bot" / "endpoints.yml"
     # Token of Rasa's HTTP API (--auth-token); empty = derived from SECRET_KEY.
     rasa_token: SecretStr = SecretStr("")
     rasa_timeout_s: float = 30.0
 
     # Data
     database_url: str = ""  # empty = SQLite in VAR_DIR/assistant.db
+    # State the replicas share through Redis (channel de-duplication, the lookup rate
+    # limit), e.g. redis://host:6379/0; empty = all of it in the app database.
+    redis_url: str = ""
     catalogue_dir: Path = PROCEDURES_DIR
     department_file: Path = DEPARTMENT_FILE
     # The department's local facts (fee, desk, hours, online link, authorities); see README.

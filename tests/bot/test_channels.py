@@ -15,7 +15,8 @@ import pytest
 from rasa.core.channels import BUILTIN_CHANNELS
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.core.lock_store import LockError
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -40,7 +41,7 @@ DOMAIN = Domain.from_dict(
 )
 PROCEDURE = "cap-ban-sao-van-bang-tu-so-goc"
 _app_names = itertools.count()
-Post = Callable[[list[Event]], tuple[int, Any]]
+Post = Callable[..., tuple[int, Any]]  # (events before, fails=, store_down=) -> (status, body)
 
 
 def asked_fee(*more: Event) -> list[Event]:
@@ -95,6 +96,21 @@ def answering_bot(
     return on_new_message
 
 
+class UnreachableTrackerStore(InMemoryTrackerStore):
+    """A tracker store whose database does not answer."""
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        raise ConnectionError("connection refused")
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        raise ConnectionError("connection refused")
+
+
+async def failing_bot(message: UserMessage) -> None:
+    """Stands in for Rasa's agent when its lock store (Redis) does not answer."""
+    raise LockError("Error while acquiring lock. Error:\nConnection refused.")
+
+
 async def _asgi_post(app: Sanic, path: str, body: dict[str, Any]) -> tuple[int, Any]:
     """One POST through the app's ASGI interface, after its lifespan startup."""
 
@@ -138,11 +154,13 @@ def post_to_gateway(monkeypatch: pytest.MonkeyPatch) -> Post:
     # Sanic's test mode, as sanic-testing sets it: several apps may start in one process.
     monkeypatch.setattr(Sanic, "test_mode", True)
 
-    def post(before: list[Event]) -> tuple[int, Any]:
-        store = InMemoryTrackerStore(DOMAIN)
+    def post(before: list[Event], fails: bool = False, store_down: bool = False) -> tuple[int, Any]:
+        store: TrackerStore = InMemoryTrackerStore(DOMAIN)
+        if store_down:  # as Rasa's agent wraps its tracker store
+            store = FailSafeTrackerStore(UnreachableTrackerStore(DOMAIN))
         app = Sanic(f"gateway_channel_test_{next(_app_names)}")
         app.ctx.agent = SimpleNamespace(tracker_store=store)
-        hook = GatewayInput().blueprint(answering_bot(store, before))
+        hook = GatewayInput().blueprint(failing_bot if fails else answering_bot(store, before))
         app.blueprint(hook, url_prefix="/webhooks/gateway")
         body = {"sender": "conv-1", "message": "lệ phí bao nhiêu"}
         return asyncio.run(_asgi_post(app, "/webhooks/gateway/webhook", body))
@@ -163,6 +181,20 @@ def test_a_paused_conversation_gets_only_the_turn(post_to_gateway: Post) -> None
     assert status == 200
     assert [m["custom"]["turn"]["paused"] for m in answer] == [True]
     assert answer[0]["custom"]["turn"]["procedure_id"] == PROCEDURE
+
+
+def test_a_turn_that_failed_before_saying_anything_is_unavailable(post_to_gateway: Post) -> None:
+    status, answer = post_to_gateway([], fails=True)
+    assert status == 503
+    assert answer == [turn_message(None)]
+
+
+def test_a_turn_the_tracker_store_could_not_keep_is_unavailable(post_to_gateway: Post) -> None:
+    """Rasa's fail-safe wrapper answers from an empty conversation kept in memory when
+    its database is down: that answer, which ignores the conversation, is not passed on."""
+    status, answer = post_to_gateway([], store_down=True)
+    assert status == 503
+    assert answer == [turn_message(None)]
 
 
 def test_rasa_serves_the_gateway_channel_from_the_credentials_file() -> None:
