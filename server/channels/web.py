@@ -21,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import ChatDep, SettingsDep
+from server.api.errors import errors
 from server.chat import UNAVAILABLE, ChatInputError, Reply
 from server.core.security import new_web_session, web_session_id
 from server.rasa_client import RasaUnavailable
@@ -31,6 +32,12 @@ router = APIRouter(prefix="/api/web", tags=["web channel"])
 log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False)
 SESSION_EXPIRED = "Phiên trò chuyện không hợp lệ hoặc đã hết hạn."
+# While Rasa restarts (it loads its model for about half a minute) a message gets 503 with
+# this Retry-After; the message itself is already in the chat log.
+RETRY_AFTER_S = 30
+# The largest message id (chat_messages.id is an INTEGER column: 32 bits on PostgreSQL); a
+# larger ``after`` is refused (422) before it reaches the database, which would fail on it.
+MAX_MESSAGE_ID = 2**31 - 1
 
 
 def web_session(
@@ -85,7 +92,9 @@ async def open_session(settings: SettingsDep) -> Session:
     return Session(token=new_web_session(), expires_in_s=settings.web_session_days * 86400)
 
 
-@router.post("/messages", response_model=WebReplies)
+@router.post(
+    "/messages", response_model=WebReplies, responses=errors(400, 401, 413, 422, 503, bearer=True)
+)
 async def send_message(body: WebMessage, sid: SessionDep, chat: ChatDep) -> WebReplies:
     try:
         exchange = await chat.exchange("web", sid, body.text, button=body.button)
@@ -94,7 +103,11 @@ async def send_message(body: WebMessage, sid: SessionDep, chat: ChatDep) -> WebR
         raise HTTPException(code, exc.reason) from exc
     except RasaUnavailable as exc:
         log.warning("rasa unavailable: %s", exc)
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE) from exc
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        ) from exc
     try:
         handoff = await chat.handoff_state("web", sid)
     except Exception:  # the answer matters more; the widget learns it from the history
@@ -103,11 +116,13 @@ async def send_message(body: WebMessage, sid: SessionDep, chat: ChatDep) -> WebR
     return WebReplies(messages=exchange.replies, handoff=handoff, logged=exchange.logged)
 
 
-@router.get("/history", response_model=History)
+@router.get("/history", response_model=History, responses=errors(401, 422, bearer=True))
 async def history(
     sid: SessionDep,
     chat: ChatDep,
-    after: Annotated[int | None, Query(ge=0, description="Only messages after this id")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_MESSAGE_ID, description="Only messages after this id")
+    ] = None,
 ) -> History:
     logged = await chat.history("web", sid, after)
     return History(

@@ -97,8 +97,9 @@ class ChatService:
         """Answers one message of a platform user: typed ``text``, or with ``button`` the
         token of a pressed button. Raises :class:`ChatInputError` for an empty or too
         long message and :class:`server.rasa_client.RasaUnavailable` when Rasa does not
-        answer (the adapter then says :data:`UNAVAILABLE`). While an officer has the
-        conversation the assistant says nothing: the list is empty."""
+        answer (the adapter then says :data:`UNAVAILABLE`); a turn Rasa answered with
+        nothing (its action server down) gets :data:`UNAVAILABLE` as the reply. While an
+        officer has the conversation the assistant says nothing: the list is empty."""
         return (await self.exchange(channel, user_id, text, button=button)).replies
 
     async def exchange(
@@ -182,6 +183,11 @@ class ChatService:
                     visible = [BotMessage(text=HANDOFF_NOT_SAVED)]
             elif not self._subscribe(channel, user_id, custom):
                 visible = [BotMessage(text=NOT_SAVED)]  # the action's confirmation is untrue
+        if not visible and not turn.paused:
+            # Rasa answers every turn it is not paused in: silence means its actions did not
+            # run (the action server is down or failed), and the citizen is told so.
+            log.warning("rasa answered nothing: is the action server down?")
+            visible = [BotMessage(text=UNAVAILABLE)]
         replies = self._replies(visible)
         understood = Understanding(
             intent=turn.intent, confidence=turn.confidence, procedure_id=turn.procedure_id

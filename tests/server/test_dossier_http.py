@@ -7,11 +7,8 @@ JSON, or with JSON that is not a dossier; every failure must become a clear apol
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -24,89 +21,18 @@ from server.dossiers.models import Step, StepEvent
 from server.dossiers.render import unavailable_text
 from server.dossiers.seed import demo_dossiers
 from server.dossiers.store import DossierBackendError
+from tests.fakes.one_stop import FakeOneStop
 
 TODAY = dt.date(2026, 3, 10)
 DEMO = demo_dossiers(TODAY)[1]
 TIMEOUT_S = 0.3
 
 
-class FakeOneStop:
-    """State shared with the request handler: what to answer, and what was asked."""
-
-    def __init__(self) -> None:
-        self.mode = "ok"  # ok | slow | error | bad_json | not_a_dossier | other_dossier
-        self.fail_first = 0  # answer 503 to this many requests before behaving
-        self.requests: list[tuple[str, str, dict[str, str], Any]] = []
-        self.dossiers = {DEMO.code: DEMO.model_dump(mode="json")}
-        self.lock = threading.Lock()
-
-
-def make_handler(fake: FakeOneStop) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-            pass
-
-        def _send(self, status: int, body: bytes) -> None:
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout test)
-
-        def _answer(self, payload: Any) -> None:
-            with fake.lock:
-                fake.requests.append((self.command, self.path, dict(self.headers), payload))
-                failing = fake.fail_first > 0
-                fake.fail_first -= int(failing)
-            if failing:
-                return self._send(503, b'{"error": "busy"}')
-            if fake.mode == "slow":
-                time.sleep(TIMEOUT_S * 3)
-            if fake.mode == "error":
-                return self._send(500, b"Internal Server Error")
-            if fake.mode == "bad_json":
-                return self._send(200, b'{"code": "H10.22-260310-9001", "step": ')
-            if fake.mode == "not_a_dossier":
-                return self._send(200, b'{"status": "ok", "data": []}')
-            code = self.path.rsplit("/", 1)[-1]
-            record = fake.dossiers.get(code)
-            if record is None:
-                return self._send(404, b'{"error": "not found"}')
-            if payload is not None:
-                record = {
-                    **record,
-                    "step": payload["step"],
-                    "step_note": payload["note"],
-                    "history": [*record["history"], payload],
-                }
-                fake.dossiers[code] = record
-            if fake.mode == "other_dossier":
-                record = {**record, "code": "H10.22-260310-0001"}
-            return self._send(200, json.dumps(record).encode())
-
-        def do_GET(self) -> None:
-            self._answer(None)
-
-        def do_PATCH(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            self._answer(json.loads(self.rfile.read(length)))
-
-    return Handler
-
-
 @pytest.fixture
 def fake() -> Iterator[tuple[FakeOneStop, str]]:
-    state = FakeOneStop()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}/api/v1"
-    server.shutdown()
-    server.server_close()
+    state = FakeOneStop([DEMO], slow_s=TIMEOUT_S * 3).start()
+    yield state, state.url
+    state.stop()
 
 
 def make_store(url: str, retries: int = 2, token: str = "") -> HttpDossierStore:

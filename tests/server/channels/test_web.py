@@ -102,6 +102,7 @@ def test_rasa_down_gets_503_in_vietnamese(client: TestClient, rasa: FakeRasa) ->
     response = client.post("/api/web/messages", json={"text": "chào"}, headers=_auth(client))
     assert response.status_code == 503
     assert "thử lại sau" in response.json()["detail"]
+    assert int(response.headers["Retry-After"]) > 0
 
 
 def test_a_button_press_and_the_history_after_a_reload(client: TestClient, rasa: FakeRasa) -> None:
@@ -144,6 +145,18 @@ def test_the_history_has_ids_and_gives_only_newer_messages_after_one(client: Tes
     ]
     bad = client.get("/api/web/history", params={"after": -1}, headers=auth)
     assert bad.status_code == 422
+
+
+@pytest.mark.both_databases
+def test_an_after_beyond_the_largest_message_id_gets_422_not_500(client: TestClient) -> None:
+    # Found by the fuzzer (tests/server/api/test_openapi_fuzz.py): after=2**63 overflowed
+    # SQLite's integers, and PostgreSQL's INTEGER id column ends at 2**31 - 1.
+    auth = _auth(client)
+    largest = client.get("/api/web/history", params={"after": 2**31 - 1}, headers=auth)
+    assert largest.status_code == 200 and largest.json()["messages"] == []
+    for after in (2**31, 2**63):
+        response = client.get("/api/web/history", params={"after": after}, headers=auth)
+        assert response.status_code == 422, after
 
 
 def test_while_an_officer_answers_the_widget_learns_it_and_reads_the_officer(

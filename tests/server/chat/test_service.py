@@ -4,11 +4,11 @@ import unicodedata
 
 import pytest
 
-from server.chat import ChatInputError, ChatService
+from server.chat import UNAVAILABLE, ChatInputError, ChatService
 from server.chat.buttons import TOKEN, ButtonTokens
 from server.rasa_client import RasaClient, RasaUnavailable
 from server.records import Records
-from tests.server.chat.fake_rasa import LONG_PAYLOAD, FakeRasa
+from tests.server.chat.fake_rasa import LONG_PAYLOAD, FakeRasa, ScriptedRasa
 
 
 @pytest.fixture
@@ -87,6 +87,19 @@ async def test_rasa_down_is_reported_and_the_message_is_kept(
     with pytest.raises(RasaUnavailable):
         await chat.handle("web", "s1", "xin chào")
     assert [m.text for m in await chat.history("web", "s1")] == ["xin chào"]
+
+
+@pytest.mark.parametrize("paused", [False, True])
+async def test_a_turn_rasa_answered_with_nothing_gets_the_apology(paused: bool) -> None:
+    """The action server down: Rasa runs no action and says nothing but the turn. Only a
+    conversation an officer holds (paused) is silent on purpose."""
+    turn = {"custom": {"turn": {"intent": "ask_fee", "confidence": 0.9, "paused": paused}}}
+    client = RasaClient("http://rasa.test", 5, transport=ScriptedRasa([turn]).transport())
+    chat = ChatService(client, Records(), ButtonTokens(), max_chars=2000)
+    replies = await chat.handle("web", "s1", "lệ phí bao nhiêu")
+    assert [r.text for r in replies] == ([] if paused else [UNAVAILABLE])
+    logged = [m.text for m in await chat.history("web", "s1")]
+    assert logged == ["lệ phí bao nhiêu"] + ([] if paused else [UNAVAILABLE])
 
 
 async def test_the_history_is_masked_and_keeps_the_buttons(chat: ChatService) -> None:
