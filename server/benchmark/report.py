@@ -8,6 +8,8 @@ from pathlib import Path
 
 from server.core.config import ROOT
 
+# One machine (`make bench-load`), and the scale-out setup of tests/scale/test_load.py
+# (which writes VAR_DIR/bench/scale_out.json, copied here when it is the measure to keep).
 RESULTS = (ROOT / "docs" / "load_benchmark.json", ROOT / "docs" / "load_benchmark_scaled.json")
 START, END = "<!-- bench-load:start -->", "<!-- bench-load:end -->"
 # The issue's targets, on the 2-core machine with the SQLite default, at 20 conversations.
@@ -15,17 +17,21 @@ TARGET_USERS, TARGET_TURNS_PER_S, TARGET_P95_MS, TARGET_STACK_MB = 20, 50.0, 300
 STACK = ("gateway", "rasa", "actions")
 
 
+def _tier_sum(processes: dict[str, dict[str, float]], tier: str, key: str) -> float:
+    """A measure summed over a tier: its one process, or its replicas ("rasa-1", "rasa-2")."""
+    return sum(p[key] for n, p in processes.items() if n == tier or n.startswith(f"{tier}-"))
+
+
 def _row(setup: str, level: dict[str, object]) -> str:
     processes: dict[str, dict[str, float]] = level["processes"]  # type: ignore[assignment]
     turns = max(int(level["turns"]), 1)  # type: ignore[call-overload]
-    cpu = " / ".join(
-        f"{1000 * processes[n]['cpu_s'] / turns:.0f}" if n in processes else "–" for n in STACK
-    )
-    memory = sum(p["peak_rss_mb"] for p in processes.values())
+    cpu = " / ".join(f"{1000 * _tier_sum(processes, t, 'cpu_s') / turns:.0f}" for t in STACK)
+    memory = " / ".join(f"{_tier_sum(processes, t, 'peak_rss_mb'):.0f}" for t in STACK)
+    stack = sum(p["peak_rss_mb"] for p in processes.values())
     return (
         f"| {setup} | {level['users']} | {level['turns']} | {level['turns_per_s']} | "
         f"{level['p50_ms']:.0f} / {level['p95_ms']:.0f} / {level['p99_ms']:.0f} | "
-        f"{level['errors']} | {cpu} | {memory / 1024:.2f} GB |"
+        f"{level['errors']} | {cpu} | {memory} ({stack / 1024:.2f} GB) |"
     )
 
 
@@ -55,7 +61,8 @@ def verdict(report: dict[str, object]) -> str:
 def table() -> str:
     lines = [
         "| setup | conversations at once | turns | turns/s | p50 / p95 / p99 ms | errors | "
-        "CPU ms per turn: gateway / Rasa / actions | peak memory of the stack |",
+        "CPU ms per turn: gateway / Rasa / actions | peak memory MB: gateway / Rasa / actions "
+        "(whole stack) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     reports = [json.loads(p.read_text(encoding="utf-8")) for p in RESULTS if p.exists()]

@@ -88,8 +88,7 @@ def on_own_stack(levels: dict[int, int], profile: Path | None) -> LoadReport:
         tempfile.TemporaryDirectory(prefix="bench-load-stack-") as var_dir,
         Stack(ports=BENCH_PORTS, var_dir=Path(var_dir)) as stack,
     ):
-        names = ("actions", "rasa", "gateway")  # the order Stack starts them in
-        pids = {name: p.pid for name, p in zip(names, stack.processes, strict=True)}
+        pids = {name: process.pid for name, process in stack.by_name.items()}
         scripts = scripts_for(stack.settings.app_database_url)
         setup = "one machine, SQLite"
         return run_levels(stack.gateway_url, pids, scripts, levels, setup, profile)
