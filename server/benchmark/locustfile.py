@@ -3,7 +3,7 @@
 Each user opens a web session as the widget does, holds one scripted conversation turn by
 turn with no pause (closed loop: the measure is how much the stack serves), then starts
 another. A turn is one ``POST /api/web/messages``; it fails on any status but 200, or on an
-empty answer outside a hand-off. Every turn's latency is written to ``BENCH_OUT`` when the
+empty answer outside a hand-off; a session refused counts as an error too. Every turn's latency is written to ``BENCH_OUT`` when the
 run stops, so the percentiles are exact rather than Locust's rounded ones. The run is bounded
 by Locust's ``--run-time`` and by ``BENCH_MAX_TURNS``. Users are Locust's geventhttpclient
 ones: they cost a fraction of the CPU of the requests-based ones, on the stack's own cores.
@@ -36,10 +36,9 @@ def _on_start(**_: Any) -> None:
 
 @events.request.add_listener
 def _on_request(name: str, response_time: float, exception: BaseException | None, **_: Any) -> None:
-    if name != "turn":
-        return
-    latencies_ms.append(response_time)
-    if exception is not None:
+    if name == "turn":
+        latencies_ms.append(response_time)
+    if exception is not None:  # a session refused is an error too, though not a turn
         key = str(exception)[:120]
         errors[key] = errors.get(key, 0) + 1
 
@@ -56,9 +55,10 @@ class Citizen(FastHttpUser):
 
     @task
     def conversation(self) -> None:
-        session = self.client.post("/api/web/session", name="session")
-        if session.status_code != 201:
-            return
+        with self.client.post("/api/web/session", name="session", catch_response=True) as session:
+            if session.status_code != 201:
+                session.failure(f"HTTP {session.status_code}")
+                return
         headers = {"Authorization": f"Bearer {session.json()['token']}"}
         last: list[dict[str, Any]] = []
         for turn in random.choice(SCRIPTS)["turns"]:

@@ -160,6 +160,17 @@ class ScaleOut:
         if failures:
             raise failures[0]
         self._warm_action_servers()
+        self._clear_balancers()
+
+    def _clear_balancers(self) -> None:
+        """nginx marks a replica failed when it refuses a connection, as all did while
+        starting; once marked, a replica is tried again by one request at a time, and the
+        others meanwhile get 502 ("no live upstreams"). One answered request per replica
+        and tier, through the balancer, clears the marks before the tests begin."""
+        health = {"gateway": "/api/health", "rasa": "/", "actions": "/health"}
+        for tier, path in health.items():
+            for _ in range(2 * REPLICAS):
+                httpx.get(self.url(tier) + path, timeout=30)
 
     def _warm_action_servers(self) -> None:
         """An action server loads its retrieval model and embeds the catalogue on its first

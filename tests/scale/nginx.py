@@ -85,6 +85,7 @@ TIER_CONF = """\
   upstream {tier} {{
 {servers}
     keepalive 8;
+    keepalive_timeout 4s;  # under uvicorn's and Sanic's 5 s (deploy/nginx.conf says why)
   }}
   server {{
     listen 127.0.0.1:{port};
