@@ -3,10 +3,11 @@
 Each user opens a web session as the widget does, holds one scripted conversation turn by
 turn with no pause (closed loop: the measure is how much the stack serves), then starts
 another. A turn is one ``POST /api/web/messages``; it fails on any status but 200, or on an
-empty answer outside a hand-off; a session refused counts as an error too. Every turn's latency is written to ``BENCH_OUT`` when the
-run stops, so the percentiles are exact rather than Locust's rounded ones. The run is bounded
-by Locust's ``--run-time`` and by ``BENCH_MAX_TURNS``. Users are Locust's geventhttpclient
-ones: they cost a fraction of the CPU of the requests-based ones, on the stack's own cores.
+empty answer outside a hand-off; a session refused counts as an error too. Every turn's
+latency is written to ``BENCH_OUT`` when the run stops, so the percentiles are exact rather
+than Locust's rounded ones. The run is bounded by Locust's ``--run-time`` and by
+``BENCH_MAX_TURNS``. Users are Locust's geventhttpclient ones: they cost a fraction of the
+CPU of the requests-based ones, on the stack's own cores.
 
 Only the standard library and Locust are imported here: the file runs under gevent.
 """

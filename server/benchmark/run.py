@@ -106,7 +106,8 @@ def main() -> None:
     parser.add_argument("--levels", type=_levels, default=LEVELS,
                         help=f"users:seconds,... (default {default_levels})")  # fmt: skip
     parser.add_argument("--url", help="a running gateway instead of a stack of our own")
-    parser.add_argument("--database-url", help="with --url: its app database (demo dossiers)")
+    parser.add_argument("--database-url", help="with --url: its app database, for the demo "
+                        "dossiers to look up (without it, no dossier lookups)")  # fmt: skip
     parser.add_argument("--pid", action="append", default=[], help="with --url: name=PID")
     parser.add_argument("--setup", default="", help="with --url: what is measured")
     parser.add_argument("--profile", type=Path, help="also sample every process with py-spy")
@@ -116,7 +117,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.url:
         pids = {n: int(p) for n, p in (item.split("=") for item in args.pid)}
-        scripts = scripts_for(args.database_url)
+        # Without the database, no demo dossiers to look up: the other conversations only.
+        scripts = scripts_for(args.database_url) if args.database_url else build([])
         report = run_levels(args.url, pids, scripts, args.levels, args.setup, args.profile)
     else:
         report = on_own_stack(args.levels, args.profile)
