@@ -128,6 +128,19 @@ def sigterm_in_flight(stack: Stack, name: str, sender: str) -> tuple[httpx.Respo
     return response, time.monotonic() - signalled
 
 
+def assert_drains_on_sigterm(stack: Stack, name: str, sender: str, one_stop: FakeOneStop) -> None:
+    """``sender``'s lookup, held by the slow one-stop system, is in flight when ``name``
+    gets SIGTERM: it is answered, and the process exits within the stack's limit."""
+    one_stop.mode = "slow"
+    try:
+        answered, exited_after = sigterm_in_flight(stack, name, sender)
+    finally:
+        one_stop.mode = "ok"
+    assert answered.status_code == 200, answered.text
+    assert FOUND in text_of(answered.json()["messages"])
+    assert exited_after < STOP_TIMEOUT_S
+
+
 def bring_back(stack: Stack, name: str) -> None:
     """Starts ``name`` again if it is not running, and waits until the stack answers."""
     if stack.by_name[name].poll() is not None:
@@ -140,14 +153,9 @@ def test_rasa_restarted_mid_conversation(faulty: Stack, one_stop: FakeOneStop) -
     at_the_digits(faulty, citizen)
     at_the_digits(faulty, in_flight)
     said = f"4 số cuối là {DOSSIER.phone_last4}"
-    one_stop.mode = "slow"
     try:
         # SIGTERM while a turn is in flight: it is answered, then Rasa exits in time.
-        answered, exited_after = sigterm_in_flight(faulty, "rasa", in_flight)
-        assert answered.status_code == 200, answered.text
-        assert FOUND in text_of(answered.json()["messages"])
-        assert exited_after < STOP_TIMEOUT_S
-        one_stop.mode = "ok"
+        assert_drains_on_sigterm(faulty, "rasa", in_flight, one_stop)
 
         # While Rasa is down: a polite 503 with Retry-After; the message stays in the log.
         down = post(faulty, citizen, said)
@@ -170,13 +178,8 @@ def test_action_server_restarted_mid_conversation(faulty: Stack, one_stop: FakeO
     citizen, in_flight = "actions-restart", "actions-in-flight"
     assert text_of(say(faulty, citizen, "tra cứu hồ sơ")) == ASK_CODE
     at_the_digits(faulty, in_flight)
-    one_stop.mode = "slow"
     try:
-        answered, exited_after = sigterm_in_flight(faulty, "actions", in_flight)
-        assert answered.status_code == 200, answered.text
-        assert FOUND in text_of(answered.json()["messages"])
-        assert exited_after < STOP_TIMEOUT_S
-        one_stop.mode = "ok"
+        assert_drains_on_sigterm(faulty, "actions", in_flight, one_stop)
 
         # Rasa still answers, but no action runs: the citizen hears that the system is
         # interrupted instead of silence, and the turn is logged with that answer.
@@ -227,12 +230,8 @@ def test_a_failed_verification_does_pause_the_lookups(faulty: Stack) -> None:
 def test_gateway_drains_on_sigterm(faulty: Stack, one_stop: FakeOneStop) -> None:
     citizen = "gateway-in-flight"
     at_the_digits(faulty, citizen)
-    one_stop.mode = "slow"
     try:
-        answered, exited_after = sigterm_in_flight(faulty, "gateway", citizen)
-        assert answered.status_code == 200, answered.text
-        assert FOUND in text_of(answered.json()["messages"])
-        assert exited_after < STOP_TIMEOUT_S
+        assert_drains_on_sigterm(faulty, "gateway", citizen, one_stop)
     finally:
         bring_back(faulty, "gateway")
     # The session and the conversation outlive the gateway: the answered turn is logged.
